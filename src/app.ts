@@ -1,0 +1,42 @@
+import fp from 'fastify-plugin'
+import fastifyWebsocket from '@fastify/websocket'
+import type { FastifyInstance } from 'fastify'
+import configPlugin, { type ConfigOptions } from '../plugins/config.js'
+import metricsPlugin from '../plugins/metrics.js'
+import hubPlugin from '../plugins/hub.js'
+import pubsubPlugin from '../plugins/pubsub.js'
+import rpcPlugin, { type RpcOptions } from '../plugins/rpc.js'
+import authPlugin from '../plugins/auth.js'
+import rateLimitPlugin from '../plugins/rate-limit.js'
+import wsRoute from '../routes/ws.js'
+import healthRoute from '../routes/health.js'
+import metricsRoute from '../routes/metrics.js'
+
+/** Options of the plugin a host app registers; every `WS_*` knob not given here comes from the environment. */
+export interface WsServerOptions extends ConfigOptions, RpcOptions {}
+
+async function wsServer (fastify: FastifyInstance, opts: WsServerOptions) {
+  await fastify.register(configPlugin, { config: opts.config })
+  await fastify.register(metricsPlugin)
+  await fastify.register(hubPlugin)
+  await fastify.register(pubsubPlugin)
+  await fastify.register(rpcPlugin, { methods: opts.methods })
+  await fastify.register(rateLimitPlugin)
+  await fastify.register(authPlugin)
+  if (!fastify.hasDecorator('websocketServer')) {
+    await fastify.register(fastifyWebsocket, {
+      options: {
+        maxPayload: fastify.wsConfig.WS_MAX_PAYLOAD_BYTES,
+        // the hub tracks clients; a second set in ws would only cost memory
+        clientTracking: false,
+        perMessageDeflate: false
+      }
+    })
+  }
+  await fastify.register(wsRoute)
+  await fastify.register(healthRoute)
+  await fastify.register(metricsRoute)
+}
+
+/** The whole server as one plugin: `/ws`, `/health` and `/metrics`, with its hooks kept to itself. */
+export default fp(wsServer, { name: 'ws-server', fastify: '5.x', encapsulate: true })

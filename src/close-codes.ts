@@ -1,0 +1,13 @@
+/** WebSocket close codes this server sends (RFC 6455 §7.4, plus private-use 4000-4999). */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  UnsupportedData: 1003,
+  InvalidPayload: 1007,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  /** The client stopped reading and its unsent buffer passed WS_MAX_BUFFERED_BYTES. */
+  SlowConsumer: 4008
+} as const
+export type CloseCode = typeof CloseCode[keyof typeof CloseCode]

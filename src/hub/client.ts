@@ -1,0 +1,47 @@
+import type { WebSocket } from 'ws'
+import { CloseCode } from '../close-codes.js'
+import type { Hub } from './hub.js'
+
+/** How long a slow consumer's close frame may wait behind its full buffer before the socket is destroyed. */
+const SLOW_CONSUMER_GRACE_MS = 5_000
+
+/** One connected socket. Kept small: a server holds tens of thousands of these. */
+export class Client {
+  readonly id: string
+  readonly socket: WebSocket
+  readonly hub: Hub
+  /** Non-secret label of the credential the client authenticated with; undefined when auth is off. */
+  identity: string | undefined
+  /** Cleared by each heartbeat ping, set again by the pong. */
+  isAlive = true
+
+  constructor (id: string, socket: WebSocket, hub: Hub, identity?: string) {
+    this.id = id
+    this.socket = socket
+    this.hub = hub
+    this.identity = identity
+  }
+
+  /** Queues a frame; a client that stopped reading is cut off instead of growing the buffer without bound. */
+  send (data: Buffer | string): boolean {
+    const socket = this.socket
+    if (socket.readyState !== 1) return false
+    if (socket.bufferedAmount > this.hub.maxBufferedBytes) {
+      this.#dropSlowConsumer()
+      return false
+    }
+    socket.send(data)
+    return true
+  }
+
+  close (code: CloseCode, reason: string) {
+    this.socket.close(code, reason)
+  }
+
+  #dropSlowConsumer () {
+    this.hub.metrics.slowConsumerDisconnects.inc()
+    this.close(CloseCode.SlowConsumer, 'slow consumer')
+    const socket = this.socket
+    setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref()
+  }
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto'
+import type { WebSocket } from 'ws'
+import type { CloseCode } from '../close-codes.js'
+import type { Logger } from '../logger.js'
+import type { WsMetrics } from '../metrics.js'
+import type { Envelope } from '../pubsub/envelope.js'
+import { Client } from './client.js'
+
+export interface HubOptions {
+  instanceId?: string
+  maxBufferedBytes: number
+  metrics: WsMetrics
+  log: Logger
+}
+
+/** Every connection of this instance, and local delivery to them. */
+export class Hub {
+  readonly instanceId: string
+  readonly maxBufferedBytes: number
+  readonly metrics: WsMetrics
+  readonly log: Logger
+  readonly #clients = new Map<string, Client>()
+  #nextId = 0
+
+  constructor (options: HubOptions) {
+    this.instanceId = options.instanceId || randomBytes(4).toString('hex')
+    this.maxBufferedBytes = options.maxBufferedBytes
+    this.metrics = options.metrics
+    this.log = options.log
+  }
+
+  get size () {
+    return this.#clients.size
+  }
+
+  /** Ids embed the instance id, so a client can be addressed from any instance. */
+  add (socket: WebSocket, identity?: string): Client {
+    const client = new Client(`${this.instanceId}.${(this.#nextId++).toString(36)}`, socket, this, identity)
+    this.#clients.set(client.id, client)
+    this.metrics.connectionsTotal.inc()
+    return client
+  }
+
+  remove (client: Client) {
+    this.#clients.delete(client.id)
+  }
+
+  get (id: string): Client | undefined {
+    return this.#clients.get(id)
+  }
+
+  clients (): IterableIterator<Client> {
+    return this.#clients.values()
+  }
+
+  /** Hands an envelope's bytes, unchanged, to each local client it targets. */
+  deliver (envelope: Envelope): number {
+    switch (envelope.target.kind) {
+      case 'all':
+        return this.broadcastLocal(envelope.payload)
+    }
+  }
+
+  broadcastLocal (payload: Buffer): number {
+    let sent = 0
+    for (const client of this.#clients.values()) {
+      if (client.send(payload)) sent++
+    }
+    this.metrics.messagesSent.inc(sent)
+    return sent
+  }
+
+  /** Closes every client with `code` and resolves when all are gone, terminating stragglers at the deadline. */
+  async closeAll (code: CloseCode, reason: string, timeoutMs: number): Promise<void> {
+    const sockets = [...this.#clients.values()].map((client) => client.socket)
+    if (sockets.length === 0) return
+    const closed = sockets.map((socket) => new Promise<void>((resolve) => {
+      if (socket.readyState === 3) return resolve()
+      socket.once('close', () => resolve())
+      socket.close(code, reason)
+    }))
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
+    await Promise.race([Promise.all(closed), deadline])
+    clearTimeout(timer)
+    for (const socket of sockets) {
+      if (socket.readyState !== 3) socket.terminate()
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import Type from 'typebox'
+import { defineMethod } from '../rpc/method.js'
+
+/** Echoes the text back to the sender alone. */
+export default defineMethod({
+  name: 'self.reply',
+  params: Type.Object({ text: Type.String() }),
+  handle ({ text }) {
+    return { text }
+  }
+})

@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** Label shared by every method name that is not registered, so random names cannot grow the series. */
+export const UNKNOWN_METHOD = '__unknown__'
+
+export interface MetricsSources {
+  connections: () => number
+  pubsubConnected: () => boolean
+}
+
+/** Every `ws_*` series. Hot paths hold the bound children, never look labels up per message. */
+export class WsMetrics {
+  readonly connections: Gauge
+  readonly pubsubConnected: Gauge
+  readonly connectionsTotal: Counter
+  readonly messagesReceived: Counter
+  readonly messagesSent: Counter
+  readonly rpcErrors: Counter<'code'>
+  readonly rpcDuration: Histogram<'method'>
+  readonly pubsubPublished: Counter
+  readonly pubsubReceived: Counter
+  readonly pubsubErrors: Counter
+  readonly authFailures: Counter
+  readonly rateLimited: Counter
+  readonly slowConsumerDisconnects: Counter
+
+  constructor (registry: Registry, sources: MetricsSources) {
+    const registers = [registry]
+    this.connections = new Gauge({
+      name: 'ws_connections',
+      help: 'Open WebSocket connections on this instance',
+      registers,
+      collect () { this.set(sources.connections()) }
+    })
+    this.pubsubConnected = new Gauge({
+      name: 'ws_pubsub_connected',
+      help: '1 when the pub/sub adapter can publish and receive, else 0',
+      registers,
+      collect () { this.set(sources.pubsubConnected() ? 1 : 0) }
+    })
+    this.connectionsTotal = new Counter({ name: 'ws_connections_total', help: 'WebSocket connections accepted', registers })
+    this.messagesReceived = new Counter({ name: 'ws_messages_received_total', help: 'Frames received from clients', registers })
+    this.messagesSent = new Counter({ name: 'ws_messages_sent_total', help: 'Frames sent to clients', registers })
+    this.rpcErrors = new Counter({ name: 'ws_rpc_errors_total', help: 'JSON-RPC errors, by code', labelNames: ['code'], registers })
+    this.rpcDuration = new Histogram({
+      name: 'ws_rpc_duration_seconds',
+      help: 'Time spent handling a JSON-RPC call, by method',
+      labelNames: ['method'],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+      registers
+    })
+    this.pubsubPublished = new Counter({ name: 'ws_pubsub_published_total', help: 'Envelopes handed to the pub/sub adapter', registers })
+    this.pubsubReceived = new Counter({ name: 'ws_pubsub_received_total', help: 'Envelopes received from the pub/sub adapter', registers })
+    this.pubsubErrors = new Counter({ name: 'ws_pubsub_errors_total', help: 'Failed publishes and malformed envelopes', registers })
+    this.authFailures = new Counter({ name: 'ws_auth_failures_total', help: 'Upgrade requests refused for a missing or wrong token', registers })
+    this.rateLimited = new Counter({ name: 'ws_rate_limited_total', help: 'Requests and messages refused or dropped by a rate limit', registers })
+    this.slowConsumerDisconnects = new Counter({
+      name: 'ws_slow_consumer_disconnects_total',
+      help: 'Clients closed because their unsent buffer passed WS_MAX_BUFFERED_BYTES',
+      registers
+    })
+  }
+}

@@ -1,0 +1,163 @@
+import type { TSchema } from 'typebox'
+import { Compile, type Validator } from 'typebox/compile'
+import type { Client } from '../hub/client.js'
+import type { Hub } from '../hub/hub.js'
+import type { Logger } from '../logger.js'
+import { UNKNOWN_METHOD, type WsMetrics } from '../metrics.js'
+import type { Fanout } from '../pubsub/fanout.js'
+import type { Method } from './method.js'
+import { readRequest, type RpcRequest } from './request.js'
+import { errorResponse, resultResponse } from './response.js'
+import { internalError, invalidParams, invalidRequest, methodNotFound, parseError, RpcError } from './rpc-error.js'
+
+interface Route {
+  method: Method
+  validator: Validator<Record<PropertyKey, TSchema>, TSchema>
+  observe: (seconds: number) => void
+}
+
+export interface DispatcherOptions {
+  methods: readonly Method[]
+  hub: Hub
+  pubsub: Fanout
+  metrics: WsMetrics
+  log: Logger
+}
+
+type Reply = string | undefined
+
+const MAX_PARAM_ERRORS = 5
+
+/** Parses a text frame, runs the methods it names and builds the JSON-RPC 2.0 answer. */
+export class Dispatcher {
+  readonly #routes = new Map<string, Route>()
+  readonly #hub: Hub
+  readonly #pubsub: Fanout
+  readonly #metrics: WsMetrics
+  readonly #log: Logger
+  readonly #observeUnknown: (seconds: number) => void
+
+  constructor (options: DispatcherOptions) {
+    this.#hub = options.hub
+    this.#pubsub = options.pubsub
+    this.#metrics = options.metrics
+    this.#log = options.log
+    const unknown = options.metrics.rpcDuration.labels(UNKNOWN_METHOD)
+    this.#observeUnknown = (seconds) => unknown.observe(seconds)
+    for (const method of options.methods) this.register(method)
+  }
+
+  register (method: Method) {
+    if (this.#routes.has(method.name)) throw new Error(`JSON-RPC method "${method.name}" is registered twice`)
+    const duration = this.#metrics.rpcDuration.labels(method.name)
+    this.#routes.set(method.name, {
+      method,
+      validator: Compile(method.params),
+      observe: (seconds) => duration.observe(seconds)
+    })
+  }
+
+  /** Answers the frame on the client's socket; never throws. */
+  handleFrame (text: string, client: Client): void {
+    const reply = this.process(text, client)
+    if (typeof reply === 'string') {
+      this.#send(client, reply)
+    } else if (reply !== undefined) {
+      reply.then((out) => { if (out !== undefined) this.#send(client, out) })
+    }
+  }
+
+  /** The answer to one text frame: a response, a batch array, or nothing (notifications only). */
+  process (text: string, client: Client): Reply | Promise<Reply> {
+    let message: unknown
+    try {
+      message = JSON.parse(text)
+    } catch {
+      return this.#error(null, parseError())
+    }
+    if (!Array.isArray(message)) return this.#call(message, client)
+    // JSON-RPC 2.0 §6: an empty array is an invalid request, not an empty batch
+    if (message.length === 0) return this.#error(null, invalidRequest())
+    const replies = message.map((item) => this.#call(item, client))
+    return Promise.all(replies).then((all) => {
+      const answered = all.filter((reply) => reply !== undefined)
+      // §6: a batch of notifications only gets nothing back, not an empty array
+      return answered.length === 0 ? undefined : `[${answered.join(',')}]`
+    })
+  }
+
+  #call (value: unknown, client: Client): Reply | Promise<Reply> {
+    const request = readRequest(value)
+    if ('invalid' in request) return this.#error(request.id, invalidRequest())
+    const route = this.#routes.get(request.method)
+    const started = performance.now()
+    if (route === undefined) {
+      this.#observeUnknown((performance.now() - started) / 1000)
+      return this.#fail(request, methodNotFound(request.method))
+    }
+    const params = request.params === undefined ? {} : request.params
+    if (!route.validator.Check(params)) {
+      route.observe((performance.now() - started) / 1000)
+      return this.#fail(request, invalidParams(this.#paramErrors(route, params)))
+    }
+    let result: unknown
+    try {
+      result = route.method.handle(params, { client, hub: this.#hub, pubsub: this.#pubsub, log: this.#log })
+    } catch (err) {
+      route.observe((performance.now() - started) / 1000)
+      return this.#thrown(request, err, client)
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => {
+          route.observe((performance.now() - started) / 1000)
+          return this.#succeed(request, value, client)
+        },
+        (err) => {
+          route.observe((performance.now() - started) / 1000)
+          return this.#thrown(request, err, client)
+        })
+    }
+    route.observe((performance.now() - started) / 1000)
+    return this.#succeed(request, result, client)
+  }
+
+  #succeed (request: RpcRequest, result: unknown, client: Client): Reply {
+    if (request.isNotification) return undefined
+    try {
+      return resultResponse(request.id, result)
+    } catch (err) {
+      return this.#thrown(request, err, client)
+    }
+  }
+
+  #thrown (request: RpcRequest, err: unknown, client: Client): Reply {
+    if (err instanceof RpcError) return this.#fail(request, err)
+    // stacks go to the log, never to the client
+    this.#log.error({ err, clientId: client.id, method: request.method }, 'JSON-RPC handler failed')
+    return this.#fail(request, internalError())
+  }
+
+  /** §4.1: a notification is never answered, not even with an error; it is still counted. */
+  #fail (request: RpcRequest, error: RpcError): Reply {
+    if (request.isNotification) {
+      this.#metrics.rpcErrors.labels(String(error.code)).inc()
+      return undefined
+    }
+    return this.#error(request.id, error)
+  }
+
+  #error (id: RpcRequest['id'], error: RpcError): string {
+    this.#metrics.rpcErrors.labels(String(error.code)).inc()
+    return errorResponse(id, error)
+  }
+
+  #paramErrors (route: Route, params: unknown) {
+    return route.validator.Errors(params).slice(0, MAX_PARAM_ERRORS)
+      .map((error) => ({ path: error.instancePath, message: error.message }))
+  }
+
+  #send (client: Client, text: string) {
+    if (client.send(text)) this.#metrics.messagesSent.inc()
+  }
+}

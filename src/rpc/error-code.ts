@@ -1,0 +1,13 @@
+/** JSON-RPC 2.0 §5.1 codes, plus this server's own in the implementation-defined range -32000..-32099. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** The broadcast could not be handed to the broker; nobody received it. */
+  PubSubUnavailable: -32001,
+  /** The connection sent more than its message-rate allowance. */
+  RateLimited: -32029
+} as const
+export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode]

@@ -1,0 +1,27 @@
+import type { Static, TSchema } from 'typebox'
+import type { Client } from '../hub/client.js'
+import type { Hub } from '../hub/hub.js'
+import type { Logger } from '../logger.js'
+import type { Fanout } from '../pubsub/fanout.js'
+
+/** What a handler may touch besides its params. */
+export interface MethodContext {
+  client: Client
+  hub: Hub
+  pubsub: Fanout
+  log: Logger
+}
+
+/** A JSON-RPC method: its wire name, the JSON Schema of its params, and the handler. */
+export interface Method<S extends TSchema = TSchema> {
+  /** Wire name, e.g. `self.reply`. */
+  name: string
+  /** Params are validated against this before `handle` runs; a mismatch answers -32602. */
+  params: S
+  /** Returns the result, or throws an `RpcError` on purpose. Anything else thrown becomes -32603. */
+  handle (params: Static<S>, ctx: MethodContext): unknown
+}
+
+export function defineMethod<S extends TSchema> (method: Method<S>): Method<S> {
+  return method
+}

@@ -1,0 +1,20 @@
+import { ErrorCode } from './error-code.js'
+
+/** An error with its JSON-RPC meaning; thrown on purpose by handlers, sent to the client as is. */
+export class RpcError extends Error {
+  readonly code: number
+  readonly data: unknown
+  constructor (code: number, message: string, data?: unknown) {
+    super(message)
+    this.name = 'RpcError'
+    this.code = code
+    this.data = data
+  }
+}
+
+export const parseError = () => new RpcError(ErrorCode.ParseError, 'Parse error')
+export const invalidRequest = (data?: unknown) => new RpcError(ErrorCode.InvalidRequest, 'Invalid Request', data)
+export const methodNotFound = (method: string) => new RpcError(ErrorCode.MethodNotFound, 'Method not found', { method })
+export const invalidParams = (data?: unknown) => new RpcError(ErrorCode.InvalidParams, 'Invalid params', data)
+export const internalError = () => new RpcError(ErrorCode.InternalError, 'Internal error')
+export const pubsubUnavailable = () => new RpcError(ErrorCode.PubSubUnavailable, 'Broadcast not delivered: pub/sub unavailable')

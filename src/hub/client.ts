@@ -5,6 +5,9 @@ import type { Hub } from './hub.js'
 /** How long a slow consumer's close frame may wait behind its full buffer before the socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 5_000
 
+/** Payloads are JSON: a Buffer must still go out as a text frame. */
+const TEXT_FRAME = { binary: false } as const
+
 /** One connected socket. Kept small: a server holds tens of thousands of these. */
 export class Client {
   readonly id: string
@@ -30,7 +33,7 @@ export class Client {
       this.#dropSlowConsumer()
       return false
     }
-    socket.send(data)
+    socket.send(data, TEXT_FRAME)
     return true
   }
 

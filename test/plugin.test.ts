@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import Fastify from 'fastify'
+import Type from 'typebox'
+import wsServer, { defineMethod, RpcError } from '../src/index.js'
+import { connect, refusedUpgrade } from './helpers/client.js'
+
+const shout = defineMethod({
+  name: 'chat.shout',
+  params: Type.Object({ text: Type.String({ minLength: 1 }) }),
+  handle ({ text }, { client }) {
+    if (text === 'forbidden') throw new RpcError(-32010, 'Not allowed here')
+    return { text: text.toUpperCase(), by: client.id }
+  }
+})
+
+async function hostApp (t: import('node:test').TestContext, config: Record<string, string | number | boolean> = {}) {
+  const app = Fastify({ logger: false })
+  app.get('/api/hello', async () => ({ hello: 'world' }))
+  await app.register(wsServer, { config: { WS_LOG_LEVEL: 'silent', ...config }, methods: [shout] })
+  t.after(() => app.close())
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as { port: number }
+  return { app, http: `http://127.0.0.1:${port}`, url: `ws://127.0.0.1:${port}/ws` }
+}
+
+test('the server registers inside a host app beside its own routes', async (t) => {
+  const { http, url } = await hostApp(t)
+  const hello = await fetch(`${http}/api/hello`)
+  assert.equal(hello.status, 200)
+  assert.deepEqual(await hello.json(), { hello: 'world' })
+
+  const client = await connect(t, url)
+  assert.deepEqual(await client.call('self.reply', { text: 'hi' }), { jsonrpc: '2.0', id: 1, result: { text: 'hi' } })
+  assert.equal((await fetch(`${http}/health`)).status, 200)
+})
+
+test('a method added by the host is validated against its schema before it runs', async (t) => {
+  const { url } = await hostApp(t)
+  const client = await connect(t, url)
+  const ok = await client.call('chat.shout', { text: 'hey' })
+  assert.deepEqual(ok, { jsonrpc: '2.0', id: 1, result: { text: 'HEY', by: ok.result.by } })
+  assert.deepEqual(await client.call('chat.shout', { text: '' }, 2), {
+    jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'Invalid params', data: [{ path: '/text', message: 'must not have fewer than 1 characters' }] }
+  })
+  assert.deepEqual(await client.call('chat.shout', { text: 'forbidden' }, 3), {
+    jsonrpc: '2.0', id: 3, error: { code: -32010, message: 'Not allowed here' }
+  })
+})
+
+test('the server\'s hooks stay inside it: auth guards /ws but not the host\'s routes', async (t) => {
+  const { http, url } = await hostApp(t, { WS_AUTH_ENABLED: true, WS_BEARER_TOKENS: 'secret-token' })
+  assert.equal((await fetch(`${http}/api/hello`)).status, 200)
+  assert.equal((await refusedUpgrade(url)).status, 401)
+  const client = await connect(t, url, { headers: { authorization: 'Bearer secret-token' } })
+  assert.deepEqual(await client.call('self.reply', { text: 'in' }), { jsonrpc: '2.0', id: 1, result: { text: 'in' } })
+})
+
+test('registering two methods with one name fails at boot', async (t) => {
+  const app = Fastify({ logger: false })
+  t.after(() => app.close())
+  await assert.rejects(
+    app.register(wsServer, { config: { WS_LOG_LEVEL: 'silent' }, methods: [shout, shout] }).ready(),
+    { message: 'JSON-RPC method "chat.shout" is registered twice' }
+  )
+})

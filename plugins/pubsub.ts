@@ -15,7 +15,8 @@ export default fp(async function pubsubPlugin (fastify) {
   const adapter = createAdapter(config, fastify.log)
   const pubsub = new Fanout(adapter, fastify.wsHub, fastify.wsMetrics)
   await adapter.connect()
-  fastify.log.info({ adapter: effectiveAdapter(config), channel: config.WS_PUBSUB_CHANNEL, instanceId: fastify.wsHub.instanceId }, 'PubSub adapter configured')
+  // an unreachable broker does not stop start-up: /health answers 503 until the adapter has reconnected
+  fastify.log.info({ adapter: effectiveAdapter(config), channel: config.WS_PUBSUB_CHANNEL, instanceId: fastify.wsHub.instanceId, connected: adapter.isConnected }, 'PubSub adapter configured')
   fastify.decorate('wsPubsub', pubsub)
   fastify.addHook('onClose', () => adapter.close())
 }, { name: 'ws-pubsub', dependencies: ['ws-config', 'ws-hub'] })

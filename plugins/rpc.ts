@@ -21,7 +21,10 @@ export default fp<RpcOptions>(async function rpcPlugin (fastify, opts) {
     hub: fastify.wsHub,
     pubsub: fastify.wsPubsub,
     metrics: fastify.wsMetrics,
-    log: fastify.log
+    log: fastify.log,
+    maxBatchLength: fastify.wsConfig.WS_MAX_BATCH_LENGTH,
+    // 0: no tighter than what one frame can carry
+    maxStringLength: fastify.wsConfig.WS_MAX_TEXT_LENGTH || fastify.wsConfig.WS_MAX_PAYLOAD_BYTES
   })
   fastify.decorate('wsRpc', dispatcher)
 }, { name: 'ws-rpc', dependencies: ['ws-hub', 'ws-pubsub', 'ws-metrics'] })

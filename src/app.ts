@@ -8,6 +8,7 @@ import pubsubPlugin from '../plugins/pubsub.js'
 import rpcPlugin, { type RpcOptions } from '../plugins/rpc.js'
 import authPlugin from '../plugins/auth.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
+import upgradeGuardPlugin from '../plugins/upgrade-guard.js'
 import wsRoute from '../routes/ws.js'
 import healthRoute from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
@@ -23,6 +24,7 @@ async function wsServer (fastify: FastifyInstance, opts: WsServerOptions) {
   await fastify.register(rpcPlugin, { methods: opts.methods })
   await fastify.register(rateLimitPlugin)
   await fastify.register(authPlugin)
+  await fastify.register(upgradeGuardPlugin)
   if (!fastify.hasDecorator('websocketServer')) {
     await fastify.register(fastifyWebsocket, {
       options: {

@@ -1,6 +1,8 @@
 import Fastify from 'fastify'
 import wsServer from './app.js'
 import configPlugin from '../plugins/config.js'
+import { serializeRequest } from './auth/redact-url.js'
+import { serverOptionsFromEnv } from './config/security-env.js'
 
 /** Log configuration must be known before Fastify exists; the rest is validated by the config plugin. */
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -12,7 +14,10 @@ async function main () {
     process.exit(1)
   }
   const app = Fastify({
-    logger: { level: logLevel, redact: ['req.headers.authorization'] },
+    // tokens never reach the log: the header is redacted, and `access_token` is masked in the logged URL
+    logger: { level: logLevel, redact: ['req.headers.authorization'], serializers: { req: serializeRequest } },
+    // trustProxy (WS_TRUST_PROXY) and the handshake timeout are Fastify construction options
+    ...serverOptionsFromEnv(process.env),
     // sockets are closed by the hub on shutdown; idle keep-alive HTTP connections must not hold the process
     forceCloseConnections: 'idle'
   })

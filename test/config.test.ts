@@ -29,6 +29,6 @@ test('start-up logs the pub/sub adapter and channel', async (t) => {
     { adapter: line.adapter, channel: line.channel, instanceId: line.instanceId },
     { adapter: 'local', channel: 'tenant-a.broadcast', instanceId: 'node-1' }
   )
-  const health = await (await fetch(`${server.http}/health`)).json()
+  const health = await (await fetch(`${server.http}/health`)).json() as { instanceId: string }
   assert.equal(health.instanceId, 'node-1')
 })

@@ -60,7 +60,7 @@ test('registering two methods with one name fails at boot', async (t) => {
   const app = Fastify({ logger: false })
   t.after(() => app.close())
   await assert.rejects(
-    app.register(wsServer, { config: { WS_LOG_LEVEL: 'silent' }, methods: [shout, shout] }).ready(),
+    async () => { await app.register(wsServer, { config: { WS_LOG_LEVEL: 'silent' }, methods: [shout, shout] }).ready() },
     { message: 'JSON-RPC method "chat.shout" is registered twice' }
   )
 })

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws'
 import { CloseCode } from '../close-codes.js'
+import { textFrame, writeFrame } from './frame.js'
 import type { Hub } from './hub.js'
 
 /** How long a slow consumer's close frame may wait behind its full buffer before the socket is destroyed. */
@@ -17,6 +18,9 @@ export class Client {
   identity: string | undefined
   /** Cleared by each heartbeat ping, set again by the pong. */
   isAlive = true
+  /** Message-rate bucket (src/rate/message-rate.ts): two numbers, no timer, per client. */
+  rateTokens = 0
+  rateRefilledAt = 0
 
   constructor (id: string, socket: WebSocket, hub: Hub, identity?: string) {
     this.id = id
@@ -33,7 +37,19 @@ export class Client {
       this.#dropSlowConsumer()
       return false
     }
-    socket.send(data, TEXT_FRAME)
+    if (process.env.AB_NO_PREFRAME === '1' || !writeFrame(socket, textFrame(data))) socket.send(data, TEXT_FRAME)
+    return true
+  }
+
+  /** `send` for a broadcast: `frame` is `payload` already framed once for every recipient (see frame.ts). */
+  sendFrame (frame: Buffer, payload: Buffer): boolean {
+    const socket = this.socket
+    if (socket.readyState !== 1) return false
+    if (socket.bufferedAmount > this.hub.maxBufferedBytes) {
+      this.#dropSlowConsumer()
+      return false
+    }
+    if (!writeFrame(socket, frame)) socket.send(payload, TEXT_FRAME)
     return true
   }
 

@@ -1,12 +1,16 @@
 import type { WebSocket, RawData } from 'ws'
 import { CloseCode } from '../close-codes.js'
 import type { Dispatcher } from '../rpc/dispatcher.js'
+import type { MessageRate } from '../rate/message-rate.js'
+import { refuseFrame } from '../rate/refusal.js'
 import type { Client } from './client.js'
 import type { Hub } from './hub.js'
 
 export interface ConnectionDeps {
   hub: Hub
   dispatcher: Dispatcher
+  /** Per-connection message rate; undefined when rate limiting is off. */
+  messageRate?: MessageRate | undefined
 }
 
 /**
@@ -15,13 +19,28 @@ export interface ConnectionDeps {
  * Nothing from the upgrade request is captured here, so it can be collected once the handshake is over.
  */
 export function attachConnection (socket: WebSocket, deps: ConnectionDeps, identity?: string): Client {
-  const { hub, dispatcher } = deps
+  const { hub, dispatcher, messageRate } = deps
   const client = hub.add(socket, identity)
   socket.on('message', (data: RawData, isBinary: boolean) => {
     hub.metrics.messagesReceived.inc()
     if (isBinary) {
       client.close(CloseCode.UnsupportedData, 'binary frames are not supported')
       return
+    }
+    if (messageRate !== undefined) {
+      const decision = messageRate.take(client, performance.now())
+      if (decision.isFlooding) {
+        // frames already in flight after the close frame are dropped, not counted again
+        if (socket.readyState === 1) {
+          hub.metrics.rateLimited.inc()
+          client.close(CloseCode.PolicyViolation, 'message rate exceeded')
+        }
+        return
+      }
+      if (decision.waitMs > 0) {
+        refuse(client, data.toString(), decision.waitMs)
+        return
+      }
     }
     dispatcher.handleFrame(data.toString(), client)
   })
@@ -31,4 +50,12 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, ident
     hub.log.debug({ clientId: client.id, err }, 'socket error')
   })
   return client
+}
+
+function refuse (client: Client, text: string, waitMs: number) {
+  const { reply, refused, dropped } = refuseFrame(text, waitMs)
+  const metrics = client.hub.metrics
+  metrics.rateLimited.inc(refused + dropped)
+  if (refused > 0) metrics.rpcErrors.labels('-32029').inc(refused)
+  if (reply !== undefined && client.send(reply)) metrics.messagesSent.inc()
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js'
 import type { WsMetrics } from '../metrics.js'
 import type { Envelope } from '../pubsub/envelope.js'
 import { Client } from './client.js'
+import { textFrame } from './frame.js'
 
 export interface HubOptions {
   instanceId?: string
@@ -62,9 +63,10 @@ export class Hub {
   }
 
   broadcastLocal (payload: Buffer): number {
+    const frame = textFrame(payload)
     let sent = 0
     for (const client of this.#clients.values()) {
-      if (client.send(payload)) sent++
+      if (client.sendFrame(frame, payload)) sent++
     }
     this.metrics.messagesSent.inc(sent)
     return sent

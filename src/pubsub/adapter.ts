@@ -1,16 +1,24 @@
 import type { AdapterName } from '../config/env.js'
-import type { Envelope } from './envelope.js'
+import type { Envelope, MalformedEnvelopeError } from './envelope.js'
 
 /** Carries envelopes between instances. Every instance, the publisher's included, receives each one. */
 export interface PubSubAdapter {
   readonly name: AdapterName
   /** True while a publish can reach the broker and the subscription is live. */
   readonly isConnected: boolean
-  /** Resolves once subscribed; rejects when the broker cannot be reached at start-up. */
+  /**
+   * Starts connecting and resolves once subscribed, or once the first attempt failed or timed out:
+   * an unreachable broker at start-up leaves the adapter disconnected and retrying, it does not stop the server.
+   */
   connect (): Promise<void>
-  /** Rejects when the envelope could not be handed to the broker: nobody will receive it. */
+  /**
+   * Resolves once the broker confirmed it has the envelope. Rejects at once while disconnected (nobody will
+   * receive it), or when the confirmation does not come (the broker may still have taken it).
+   */
   publish (envelope: Envelope): Promise<void>
   /** Set once, before connect(). */
   onEnvelope (handler: (envelope: Envelope) => void): void
+  /** Set once, before connect(). Adapters fed by a broker report here each message they dropped as undecodable. */
+  onMalformed? (handler: (err: MalformedEnvelopeError) => void): void
   close (): Promise<void>
 }

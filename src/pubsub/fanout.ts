@@ -2,6 +2,7 @@ import type { Hub } from '../hub/hub.js'
 import type { WsMetrics } from '../metrics.js'
 import type { PubSubAdapter } from './adapter.js'
 import type { Target } from './envelope.js'
+import { MalformedLog } from './malformed-log.js'
 
 /** Sends a serialized notification to its target on every instance, through the adapter and back. */
 export class Fanout {
@@ -16,6 +17,11 @@ export class Fanout {
     adapter.onEnvelope((envelope) => {
       metrics.pubsubReceived.inc()
       hub.deliver(envelope)
+    })
+    const malformed = new MalformedLog(hub.log)
+    adapter.onMalformed?.((err) => {
+      metrics.pubsubErrors.inc()
+      malformed.note(err)
     })
   }
 

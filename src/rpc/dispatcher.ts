@@ -5,6 +5,7 @@ import type { Hub } from '../hub/hub.js'
 import type { Logger } from '../logger.js'
 import { UNKNOWN_METHOD, type WsMetrics } from '../metrics.js'
 import type { Fanout } from '../pubsub/fanout.js'
+import { capStrings } from '../limits/string-cap.js'
 import type { Method } from './method.js'
 import { readRequest, type RpcRequest } from './request.js'
 import { errorResponse, resultResponse } from './response.js'
@@ -22,6 +23,10 @@ export interface DispatcherOptions {
   pubsub: Fanout
   metrics: WsMetrics
   log: Logger
+  /** Requests per batch; a longer batch is answered with one -32600. Default: unbounded. */
+  maxBatchLength?: number
+  /** `maxLength` given to every string param whose schema sets none (WS_MAX_TEXT_LENGTH). Default: unbounded. */
+  maxStringLength?: number
 }
 
 type Reply = string | undefined
@@ -36,8 +41,12 @@ export class Dispatcher {
   readonly #metrics: WsMetrics
   readonly #log: Logger
   readonly #observeUnknown: (seconds: number) => void
+  readonly #maxBatchLength: number
+  readonly #maxStringLength: number
 
   constructor (options: DispatcherOptions) {
+    this.#maxBatchLength = options.maxBatchLength ?? Infinity
+    this.#maxStringLength = options.maxStringLength ?? Infinity
     this.#hub = options.hub
     this.#pubsub = options.pubsub
     this.#metrics = options.metrics
@@ -52,7 +61,7 @@ export class Dispatcher {
     const duration = this.#metrics.rpcDuration.labels(method.name)
     this.#routes.set(method.name, {
       method,
-      validator: Compile(method.params),
+      validator: Compile(Number.isFinite(this.#maxStringLength) ? capStrings(method.params, this.#maxStringLength) : method.params),
       observe: (seconds) => duration.observe(seconds)
     })
   }
@@ -78,6 +87,8 @@ export class Dispatcher {
     if (!Array.isArray(message)) return this.#call(message, client)
     // JSON-RPC 2.0 §6: an empty array is an invalid request, not an empty batch
     if (message.length === 0) return this.#error(null, invalidRequest())
+    // one answer for the whole batch, before any of it runs: a batch is all-or-nothing at this bound
+    if (message.length > this.#maxBatchLength) return this.#error(null, invalidRequest({ maxBatchLength: this.#maxBatchLength }))
     const replies = message.map((item) => this.#call(item, client))
     return Promise.all(replies).then((all) => {
       const answered = all.filter((reply) => reply !== undefined)

@@ -1,0 +1,175 @@
+import type { Results } from './results.js'
+import type { Spread } from './stats.js'
+
+export interface RunInfo {
+  command: string
+  reps: number
+  quick: boolean
+  wallSeconds: number
+  machine: string
+  date: string
+  loadBefore: number
+  loadAfter: number
+  plan: any
+}
+
+function num (value: number, digits: number) {
+  if (Number.isNaN(value)) return 'n/a'
+  if (!Number.isFinite(value)) return '∞'
+  return value.toFixed(digits)
+}
+
+/** "median (min–max)", scaled. */
+function cell (s: Spread, scale = 1, digits = 1) {
+  if (Number.isNaN(s.median)) return 'n/a'
+  if (s.min === s.max) return num(s.median / scale, digits)
+  return `${num(s.median / scale, digits)} (${num(s.min / scale, digits)}–${num(s.max / scale, digits)})`
+}
+
+function ratio (value: number) {
+  return Number.isNaN(value) ? 'n/a' : `${value.toFixed(2)}×`
+}
+
+function table (header: string[], rows: string[][]) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
+}
+
+const LABEL: Record<string, string> = {
+  ws: 'raw ws',
+  ours: 'ours (local)',
+  'ours-redis': 'ours (redis)',
+  'ours-nats': 'ours (nats)',
+  sio: 'Socket.IO',
+  'sio-redis': 'Socket.IO (redis-adapter)'
+}
+
+function label (target: string) {
+  return LABEL[target] ?? target
+}
+
+export function renderReport (results: Results, info: RunInfo): string {
+  const out: string[] = []
+  out.push('# Benchmark results', '')
+  out.push(`- Command: \`${info.command}\` (wall time ${Math.round(info.wallSeconds)} s)`)
+  out.push(`- Date: ${info.date}`)
+  out.push(`- Machine: ${info.machine}; servers and brokers pinned to CPU 0, load generator to CPU 1 (\`taskset\`)`)
+  out.push(`- Load average (1 min) at start ${info.loadBefore.toFixed(2)}, at end ${info.loadAfter.toFixed(2)}`)
+  out.push(`- Figures: median of ${info.reps} repetition(s) with (min–max); ratios are medians over the raw \`ws\` peer's in the same run${info.quick ? '; **quick run** (smaller N, shorter trials)' : ''}`)
+  out.push('')
+
+  for (const { instances, count } of info.plan.capacity) {
+    const scenario = `capacity/${instances}/${count}`
+    if (!results.has(scenario)) continue
+    out.push(`## Capacity: ${count.toLocaleString('en')} idle connections on ${instances} instance(s)`, '')
+    out.push(table(['server', 'connected', 'RSS KiB/conn', '× ws', 'JS heap+external KiB/conn', '× ws', 'connect/s', '× ws'], results.targets(scenario).map((t) => [
+      label(t),
+      cell(results.get(scenario, t, 'connected'), 1, 0),
+      cell(results.get(scenario, t, 'bytesPerConn'), 1024, 2),
+      ratio(results.ratio(scenario, t, 'bytesPerConn')),
+      cell(results.get(scenario, t, 'heapPerConn'), 1024, 2),
+      ratio(results.ratio(scenario, t, 'heapPerConn')),
+      cell(results.get(scenario, t, 'connectPerSec'), 1, 0),
+      ratio(results.ratio(scenario, t, 'connectPerSec'))
+    ])), '')
+  }
+
+  for (const { receivers, rate } of info.plan.fanout) {
+    const scenario = `fanout/${receivers}`
+    if (!results.has(scenario)) continue
+    out.push(`## Fan-out: 1 sender → ${receivers.toLocaleString('en')} receivers (+ the sender's own copy), ${rate} msg/s for ${info.plan.fixedMs / 1000} s`, '')
+    out.push(table(['server', 'delivered msg/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'server CPU µs/delivered msg', '× ws', 'load-gen CPU %'], results.targets(scenario).map((t) => [
+      label(t),
+      cell(results.get(scenario, t, 'deliveredPerSec'), 1, 0),
+      cell(results.get(scenario, t, 'p50'), 1000, 2),
+      cell(results.get(scenario, t, 'p99'), 1000, 2),
+      cell(results.get(scenario, t, 'max'), 1000, 1),
+      cell(results.get(scenario, t, 'lost'), 1, 0),
+      cell(results.get(scenario, t, 'duplicated'), 1, 0),
+      cell(results.get(scenario, t, 'cpuUsPerMsg'), 1, 3),
+      ratio(results.ratio(scenario, t, 'cpuUsPerMsg')),
+      cell(results.get(scenario, t, 'loadCpuPct'), 1, 0)
+    ])), '')
+    const maxScenario = `fanout-max/${receivers}`
+    if (results.has(maxScenario)) {
+      out.push(`Highest loss-free rate with p99 ≤ 100 ms (search: doubling then bisecting, ${info.plan.searchMs / 1000} s trials, ≤ ${info.plan.searchTrials} trials):`, '')
+      out.push(table(['server', 'max msg/s', 'deliveries/s', '× ws'], results.targets(maxScenario).map((t) => [
+        label(t),
+        cell(results.get(maxScenario, t, 'maxRate'), 1, 0),
+        cell(results.get(maxScenario, t, 'maxDelivered'), 1, 0),
+        ratio(results.ratio(maxScenario, t, 'maxRate'))
+      ])), '')
+    }
+  }
+
+  if (results.has('echo')) {
+    out.push(`## Echo: ${info.plan.echo.clients} clients in a closed loop for ${info.plan.echo.durationMs / 1000} s (ours: \`self.reply\`; raw ws: echo; Socket.IO: ack)`, '')
+    out.push(table(['server', 'req/s', '× ws', 'p50 ms', 'p99 ms', 'server CPU µs/req', '× ws', 'load-gen CPU %'], results.targets('echo').map((t) => [
+      label(t),
+      cell(results.get('echo', t, 'reqPerSec'), 1, 0),
+      ratio(results.ratio('echo', t, 'reqPerSec')),
+      cell(results.get('echo', t, 'p50'), 1000, 2),
+      cell(results.get('echo', t, 'p99'), 1000, 2),
+      cell(results.get('echo', t, 'cpuUsPerReq'), 1, 2),
+      ratio(results.ratio('echo', t, 'cpuUsPerReq')),
+      cell(results.get('echo', t, 'loadCpuPct'), 1, 0)
+    ])), '')
+  }
+
+  if (results.has('cluster')) {
+    const c = info.plan.cluster
+    const local = results.median('cluster', 'ours', 'p50')
+    const sioLocal = results.median('cluster', 'sio', 'p50')
+    out.push(`## Cluster: ${c.receivers.toLocaleString('en')} receivers spread over the instances, sender on the first, ${c.rate} msg/s for ${c.durationMs / 1000} s`, '')
+    out.push('"cross" counts only receivers on the other two instances; "added" is cross p50 minus the single-instance p50 of the same server (ours local, or Socket.IO without adapter). CPU sums every instance (brokers not included).', '')
+    out.push(table(['server', 'p50 ms (all)', 'p50 ms (cross)', 'added p50 ms', 'p99 ms (cross)', 'lost', 'dup', 'server CPU µs/delivered msg', 'lost at local max rate'], results.targets('cluster').map((t) => [
+      label(t),
+      cell(results.get('cluster', t, 'p50'), 1000, 2),
+      cell(results.get('cluster', t, 'crossP50'), 1000, 2),
+      t.endsWith('-redis') || t.endsWith('-nats')
+        ? num((results.median('cluster', t, 'crossP50') - (t.startsWith('sio') ? sioLocal : local)) / 1000, 2)
+        : '',
+      cell(results.get('cluster', t, 'crossP99'), 1000, 2),
+      cell(results.get('cluster', t, 'lost'), 1, 0),
+      cell(results.get('cluster', t, 'duplicated'), 1, 0),
+      cell(results.get('cluster', t, 'cpuUsPerMsg'), 1, 3),
+      results.has('cluster-at-local-max') && results.targets('cluster-at-local-max').includes(t)
+        ? `${cell(results.get('cluster-at-local-max', t, 'lostAtMax'), 1, 0)} at ${num(results.median('cluster-at-local-max', t, 'rate'), 0)} msg/s`
+        : ''
+    ])), '')
+  }
+
+  out.push('## Targets', '')
+  out.push(table(['target', 'measured', 'met'], targetRows(results, info)), '')
+  if (results.notes.length > 0) out.push('## Notes', '', ...results.notes.map((n) => `- ${n}`), '')
+  return out.join('\n')
+}
+
+function targetRows (results: Results, info: RunInfo): string[][] {
+  const rows: string[][] = []
+  const check = (name: string, value: number, ok: (v: number) => boolean, shown: string) => {
+    if (Number.isNaN(value)) return
+    rows.push([name, shown, ok(value) ? 'yes' : '**no**'])
+  }
+  for (const { instances, count } of info.plan.capacity) {
+    const r = results.ratio(`capacity/${instances}/${count}`, 'ours', 'bytesPerConn')
+    check(`bytes/idle conn ≤ 1.25× ws (${count} on ${instances})`, r, (v) => v <= 1.25, ratio(r))
+  }
+  for (const { receivers } of info.plan.fanout) {
+    const cpu = results.ratio(`fanout/${receivers}`, 'ours', 'cpuUsPerMsg')
+    check(`server CPU/delivered msg ≤ 1.1× ws (N=${receivers})`, cpu, (v) => v <= 1.1, ratio(cpu))
+    const max = results.ratio(`fanout-max/${receivers}`, 'ours', 'maxRate')
+    check(`max loss-free rate ≥ 1× ws (N=${receivers})`, max, (v) => v >= 1, ratio(max))
+  }
+  const echoCpu = results.ratio('echo', 'ours', 'cpuUsPerReq')
+  check('echo server CPU/request ≤ 1.3× ws', echoCpu, (v) => v <= 1.3, ratio(echoCpu))
+  const echoRate = results.ratio('echo', 'ours', 'reqPerSec')
+  check('echo req/s ≥ 0.9× ws', echoRate, (v) => v >= 0.9, ratio(echoRate))
+  const local = results.median('cluster', 'ours', 'p50')
+  for (const t of ['ours-redis', 'ours-nats']) {
+    const added = results.median('cluster', t, 'crossP50') - local
+    check(`${t.slice(5)}: cross-instance p50 ≤ local + 1 ms`, added, (v) => v <= 1000, `+${num(added / 1000, 2)} ms`)
+    const lost = results.get('cluster-at-local-max', t, 'lostAtMax').max
+    check(`${t.slice(5)}: no loss at the local adapter's max rate`, lost, (v) => v === 0, `${num(lost, 0)} lost (worst rep)`)
+  }
+  return rows
+}

@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { startBrokers } from './brokers.js'
+import { LOAD_CPU } from './procs.js'
+import { capacity } from './scenarios/capacity.js'
+import { echo } from './scenarios/echo.js'
+import { closeAudience, openAudience, searchMaxRate, trial, type TrialResult } from './scenarios/fanout.js'
+import { sleep } from './stats.js'
+import { startTarget, type TargetName } from './targets.js'
+import { Results } from './results.js'
+import { renderReport } from './report.js'
+
+/**
+ * `npm run bench`: every scenario against ours and its peers in one run, one table per scenario.
+ *   --scenarios capacity,fanout,echo,cluster   (env BENCH_SCENARIOS)
+ *   --reps 3                                   (env BENCH_REPS)
+ *   --quick                                    smaller N and shorter trials, for a first look (env BENCH_QUICK=1)
+ *   --out bench/RESULTS.md                     where the markdown goes (stdout always gets it)
+ */
+const { values: args } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: process.env.BENCH_SCENARIOS ?? 'capacity,fanout,echo,cluster' },
+    reps: { type: 'string', default: process.env.BENCH_REPS ?? '3' },
+    quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+    targets: { type: 'string', default: process.env.BENCH_TARGETS ?? 'ws,ours,sio' },
+    out: { type: 'string' }
+  }
+})
+const scenarios = new Set(args.scenarios!.split(','))
+const reps = Math.max(1, Number(args.reps))
+const quick = args.quick!
+const baseTargets = args.targets!.split(',') as TargetName[]
+
+export const plan = {
+  capacity: quick ? [{ instances: 1, count: 5_000 }] : [{ instances: 1, count: 15_000 }, { instances: 3, count: 45_000 }],
+  fanout: quick
+    ? [{ receivers: 1_000, rate: 50, start: 100 }]
+    // fixed rates at about half of what one core serves, so CPU per message is read below saturation
+    : [{ receivers: 1_000, rate: 50, start: 100 }, { receivers: 10_000, rate: 5, start: 8 }],
+  fixedMs: quick ? 3_000 : 5_000,
+  searchMs: 2_000,
+  searchTrials: quick ? 5 : 8,
+  echo: { clients: 100, durationMs: quick ? 3_000 : 5_000 },
+  cluster: { receivers: 1_000, rate: 50, durationMs: quick ? 3_000 : 5_000 }
+}
+
+function log (line: string) {
+  console.error(line)
+}
+
+async function main () {
+  // the harness itself shares the load core
+  execFileSync('taskset', ['-a', '-pc', LOAD_CPU, String(process.pid)], { stdio: 'ignore' })
+  const started = Date.now()
+  const results = new Results()
+  const needBrokers = scenarios.has('cluster')
+  const brokers = needBrokers ? await startBrokers() : { redisUrl: '', natsUrl: '', stop: async () => {} }
+  const load0 = loadavg()[0]
+  try {
+    for (let rep = 1; rep <= reps; rep++) {
+      if (scenarios.has('capacity')) {
+        for (const { instances, count } of plan.capacity) {
+          for (const name of baseTargets) {
+            log(`rep ${rep} capacity ${name} ×${instances} N=${count}`)
+            const r = await capacity(name, instances, count, brokers)
+            log(`  RSS ${(r.bytesPerConn / 1024).toFixed(2)} KiB/conn, heap ${(r.heapPerConn / 1024).toFixed(2)} KiB/conn, ${r.connectPerSec.toFixed(0)} conn/s, ${r.failed} failed`)
+            results.add(`capacity/${instances}/${count}`, name, r)
+          }
+        }
+      }
+      if (scenarios.has('fanout')) {
+        for (const { receivers, rate, start } of plan.fanout) {
+          for (const name of baseTargets) {
+            log(`rep ${rep} fanout ${name} N=${receivers}`)
+            const running = await startTarget(name, 1, 'broadcast', brokers)
+            try {
+              const audience = await openAudience(running, receivers)
+              try {
+                await trial(audience, rate, 1_000) // warm-up: JIT and buffers
+                const fixed = await trial(audience, rate, plan.fixedMs)
+                logTrial(fixed)
+                results.add(`fanout/${receivers}`, name, fixed)
+                if (process.env.BENCH_NO_SEARCH === '1') continue
+                const max = await searchMaxRate(audience, start, plan.searchMs, plan.searchTrials, log)
+                log(`  max loss-free rate ${max} msg/s`)
+                results.add(`fanout-max/${receivers}`, name, { maxRate: max, maxDelivered: max * (receivers + 1) })
+              } finally {
+                await closeAudience(audience)
+              }
+            } finally {
+              await running.stop()
+            }
+          }
+        }
+      }
+      if (scenarios.has('echo')) {
+        for (const name of baseTargets) {
+          log(`rep ${rep} echo ${name}`)
+          const r = await echo(name, plan.echo.clients, plan.echo.durationMs, brokers)
+          log(`  ${r.reqPerSec.toFixed(0)} req/s, p50 ${(r.p50 / 1000).toFixed(2)} ms, ${r.cpuUsPerReq.toFixed(1)} µs/req`)
+          results.add('echo', name, r)
+        }
+      }
+      if (scenarios.has('cluster')) {
+        const clusterTargets: Array<[TargetName, number]> = [['ours', 1], ['ours-redis', 3], ['ours-nats', 3], ['sio', 1], ['sio-redis', 3]]
+        const localMax = results.median('fanout-max/1000', 'ours', 'maxRate')
+        for (const [name, instances] of clusterTargets) {
+          if (!baseTargets.includes(name.startsWith('ours') ? 'ours' : 'sio')) continue
+          log(`rep ${rep} cluster ${name} ×${instances}`)
+          let running
+          try {
+            running = await startTarget(name, instances, 'broadcast', brokers)
+          } catch (err) {
+            log(`  ${name} unavailable: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`)
+            results.note(`cluster ${name}: not run (${(err as Error).message.split('\n')[0]})`)
+            continue
+          }
+          try {
+            const audience = await openAudience(running, plan.cluster.receivers)
+            try {
+              await trial(audience, plan.cluster.rate, 1_000)
+              const fixed = await trial(audience, plan.cluster.rate, plan.cluster.durationMs)
+              logTrial(fixed)
+              results.add('cluster', name, fixed)
+              if (name.startsWith('ours') && !Number.isNaN(localMax) && localMax > 0) {
+                await sleep(300)
+                const atMax = await trial(audience, localMax, plan.searchMs)
+                log(`  at local max ${localMax} msg/s: lost ${atMax.lost}, p99 ${(atMax.p99 / 1000).toFixed(1)} ms`)
+                results.add('cluster-at-local-max', name, { ...atMax, lostAtMax: atMax.lost })
+              }
+            } finally {
+              await closeAudience(audience)
+            }
+          } finally {
+            await running.stop()
+          }
+        }
+      }
+    }
+  } finally {
+    await brokers.stop()
+  }
+  const markdown = renderReport(results, {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    reps,
+    quick,
+    wallSeconds: (Date.now() - started) / 1000,
+    machine: `${cpus().length}× ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${execFileSync('uname', ['-sr']).toString().trim()}`,
+    date: new Date().toISOString(),
+    loadBefore: load0,
+    loadAfter: loadavg()[0],
+    plan
+  })
+  console.log(markdown)
+  if (args.out !== undefined) writeFileSync(args.out, markdown)
+}
+
+function logTrial (r: TrialResult) {
+  log(`  ${r.rate} msg/s: ${r.deliveredPerSec.toFixed(0)} delivered/s, p50 ${(r.p50 / 1000).toFixed(2)} ms, p99 ${(r.p99 / 1000).toFixed(2)} ms, ` +
+    `cross p50 ${(r.crossP50 / 1000).toFixed(2)} ms, lost ${r.lost}, dup ${r.duplicated}, ${r.cpuUsPerMsg.toFixed(2)} µs/msg, load-gen ${r.loadCpuPct.toFixed(0)}%`)
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(err)
+  process.exit(1)
+})

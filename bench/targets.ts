@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto'
+import { freePort, startPinned, type Proc } from './procs.js'
+import type { Kind } from './load/conn.js'
+
+/** A server under test: ours with an adapter, the raw `ws` peer, or Socket.IO (optionally on Redis). */
+export type TargetName = 'ws' | 'ours' | 'ours-b' | 'ours-redis' | 'ours-nats' | 'sio' | 'sio-redis'
+
+export interface Brokers {
+  redisUrl: string
+  natsUrl: string
+}
+
+export interface Running {
+  name: TargetName
+  kind: Kind
+  procs: Proc[]
+  urls: string[]
+  stop (): Promise<void>
+}
+
+const PROFILE = process.env.BENCH_CPU_PROF !== undefined && process.env.BENCH_CPU_PROF !== ''
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+  : []
+/** BENCH_CPU_PROF=dir writes a `node --cpu-prof` profile of every server under test there. */
+const NODE = [process.execPath, ...PROFILE, '--expose-gc', '--import', 'tsx', '--import', './bench/peers/gc-signal.ts']
+
+export function kindOf (name: TargetName): Kind {
+  return name === 'ws' ? 'ws' : name.startsWith('sio') ? 'sio' : 'ours'
+}
+
+/** Starts `instances` processes of a target on the server core; `mode` picks echo or broadcast for the raw ws peer. */
+export async function startTarget (name: TargetName, instances: number, mode: 'broadcast' | 'echo', brokers: Brokers): Promise<Running> {
+  const channel = `bench.${randomBytes(4).toString('hex')}`
+  const procs: Proc[] = []
+  try {
+    for (let i = 0; i < instances; i++) {
+      const port = await freePort()
+      procs.push(await startOne(name, i, port, mode, channel, brokers))
+    }
+  } catch (err) {
+    await Promise.all(procs.map((proc) => proc.stop()))
+    throw err
+  }
+  const kind = kindOf(name)
+  const urls = procs.map((proc) => kind === 'ours' ? `ws://127.0.0.1:${proc.port}/ws` : `ws://127.0.0.1:${proc.port}`)
+  return { name, kind, procs, urls, stop: async () => { await Promise.all(procs.map((proc) => proc.stop())) } }
+}
+
+function startOne (name: TargetName, index: number, port: number, mode: string, channel: string, brokers: Brokers): Promise<Proc> {
+  switch (name) {
+    case 'ws':
+      return startPinned(name, [...NODE, 'bench/peers/ws-server.ts'], port, { BENCH_PORT: String(port), BENCH_MODE: mode })
+    case 'sio':
+    case 'sio-redis':
+      return startPinned(name, [...NODE, 'bench/peers/socketio-server.ts'], port, {
+        BENCH_PORT: String(port),
+        BENCH_CHANNEL: channel,
+        ...(name === 'sio-redis' ? { BENCH_REDIS_URL: brokers.redisUrl } : {})
+      })
+    default: {
+      // ours-b: ours (local) with BENCH_B_ENV (`KEY=value,...`) added, for A/B runs of a change behind a flag
+      const extra = name === 'ours-b' ? Object.fromEntries((process.env.BENCH_B_ENV ?? '').split(',').filter(Boolean).map((pair) => pair.split('='))) : {}
+      const adapter = name === 'ours' || name === 'ours-b' ? 'local' : name.slice('ours-'.length)
+      return startPinned(name, [...NODE, 'src/server.ts'], port, {
+        WS_HOST: '127.0.0.1',
+        WS_PORT: String(port),
+        // per-request access logs would be written for every upgrade; the peers log nothing either
+        WS_LOG_LEVEL: 'warn',
+        WS_INSTANCE_ID: `bench${index}`,
+        // the defaults guard a public server; the bench needs 15,000 sockets and one fast sender per instance
+        WS_MAX_CONNECTIONS: '20000',
+        WS_RATE_LIMIT_ENABLED: 'false',
+        WS_PUBSUB_ENABLED: String(adapter !== 'local'),
+        WS_PUBSUB_ADAPTER: adapter,
+        WS_PUBSUB_CHANNEL: channel,
+        ...(brokers.redisUrl !== '' ? { WS_REDIS_URL: brokers.redisUrl } : {}),
+        ...(brokers.natsUrl !== '' ? { WS_NATS_URL: brokers.natsUrl } : {}),
+        ...extra
+      })
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { connect, DebugEvents, Events, type NatsConnection } from 'nats'
+import type { Logger } from '../logger.js'
+import type { PubSubAdapter } from './adapter.js'
+import { backoffDelay, type Backoff } from './backoff.js'
+import { natsConnectOptions, redactUrl } from './broker-url.js'
+import { encodeEnvelope, type Envelope, type MalformedEnvelopeError } from './envelope.js'
+import { Inbox } from './inbox.js'
+import { LinkState } from './link-state.js'
+
+export interface NatsAdapterOptions {
+  url: string
+  subject: string
+  reconnect: Backoff
+  connectTimeoutMs: number
+  publishTimeoutMs: number
+  log: Logger
+}
+
+/**
+ * NATS core pub/sub on one connection. nats.js reconnects and resubscribes by itself once it has
+ * connected; until the first connection, and after it gives up, this adapter retries with the same backoff.
+ */
+export class NatsAdapter implements PubSubAdapter {
+  readonly name = 'nats' as const
+  readonly #options: NatsAdapterOptions
+  readonly #inbox = new Inbox()
+  readonly #state: LinkState
+  #connection: NatsConnection | undefined
+  #attempt = 0
+  #retryTimer: NodeJS.Timeout | undefined
+  #closing = false
+  #flushing: Promise<void> | undefined
+
+  constructor (options: NatsAdapterOptions) {
+    this.#options = options
+    this.#state = new LinkState(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject })
+  }
+
+  get isConnected () {
+    return this.#state.isConnected
+  }
+
+  onEnvelope (handler: (envelope: Envelope) => void) {
+    this.#inbox.onEnvelope(handler)
+  }
+
+  onMalformed (handler: (err: MalformedEnvelopeError) => void) {
+    this.#inbox.onMalformed(handler)
+  }
+
+  async connect () {
+    this.#dial()
+    await this.#state.firstAttempt(this.#options.connectTimeoutMs)
+  }
+
+  #dial () {
+    const { url, subject, connectTimeoutMs, reconnect } = this.#options
+    this.#attempt++
+    connect({
+      ...natsConnectOptions(url),
+      name: 'ws-hub',
+      timeout: connectTimeoutMs,
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      // a broker that vanished without closing the socket is noticed after two unanswered pings (~30 s), not nats.js's 2 min × 2
+      pingInterval: 15_000,
+      maxPingOut: 2,
+      // called before each dial; #attempt counts the dials since the connection was last up
+      reconnectDelayHandler: () => backoffDelay(this.#attempt, reconnect)
+    }).then(async (connection) => {
+      if (this.#closing) return connection.close()
+      this.#connection = connection
+      connection.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) return this.#options.log.error({ err, subject }, 'nats subscription error')
+          // a view on the received bytes, not a copy: clients get them as they came
+          this.#inbox.receive(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength))
+        }
+      })
+      this.#watch(connection).catch((err) => this.#options.log.error({ err }, 'nats status watcher failed'))
+      await this.#confirm(connection)
+    }, (err: Error) => {
+      if (this.#closing) return
+      this.#state.down(err)
+      this.#retryTimer = setTimeout(() => this.#dial(), backoffDelay(this.#attempt, reconnect)).unref()
+    }).catch((err) => this.#options.log.error({ err, subject }, 'nats subscription failed'))
+  }
+
+  /** The SUB is confirmed once the server answered a PING sent after it; only then do other instances' messages reach us. */
+  async #confirm (connection: NatsConnection) {
+    try {
+      await connection.flush()
+      this.#attempt = 0
+      this.#state.up()
+    } catch (err) {
+      this.#state.down(err as Error)
+    }
+  }
+
+  async #watch (connection: NatsConnection) {
+    connection.closed().then((err) => {
+      if (this.#closing) return
+      // nats.js gave up (e.g. the server refused our credentials): start over with a fresh connection
+      this.#connection = undefined
+      this.#state.down(err ?? new Error('nats connection closed'))
+      this.#retryTimer = setTimeout(() => this.#dial(), backoffDelay(++this.#attempt, this.#options.reconnect)).unref()
+    })
+    for await (const status of connection.status()) {
+      if (status.type === Events.Disconnect) this.#state.down(new Error(`disconnected from ${String(status.data)}`))
+      else if (status.type === DebugEvents.Reconnecting) this.#attempt++
+      else if (status.type === Events.Reconnect) await this.#confirm(connection)
+    }
+  }
+
+  async publish (envelope: Envelope) {
+    const connection = this.#connection
+    if (!this.isConnected || connection === undefined) throw new Error('nats broker unavailable')
+    // publish() only buffers; the flush round trip is what tells us the server has it
+    connection.publish(this.#options.subject, encodeEnvelope(envelope))
+    await this.#flush(connection)
+  }
+
+  /** One PING per event-loop turn covers every publish made in it. */
+  #flush (connection: NatsConnection): Promise<void> {
+    this.#flushing ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.#flushing = undefined
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error('nats did not confirm the publish in time')), this.#options.publishTimeoutMs)
+        })
+        Promise.race([connection.flush(), timeout]).then(resolve, reject).finally(() => clearTimeout(timer))
+      })
+    })
+    return this.#flushing
+  }
+
+  async close () {
+    this.#closing = true
+    clearTimeout(this.#retryTimer)
+    const connection = this.#connection
+    this.#connection = undefined
+    if (connection !== undefined && !connection.isClosed()) await connection.close()
+  }
+}

@@ -1,0 +1,151 @@
+import { Redis } from 'ioredis'
+import type { Logger } from '../logger.js'
+import type { PubSubAdapter } from './adapter.js'
+import { backoffDelay, type Backoff } from './backoff.js'
+import { redactUrl } from './broker-url.js'
+import { encodeEnvelope, MalformedEnvelopeError, type Envelope } from './envelope.js'
+import { Inbox } from './inbox.js'
+import { LinkState } from './link-state.js'
+import { closeRedisClient, redisClientOptions } from './redis-client.js'
+
+export interface RedisStreamsAdapterOptions {
+  url: string
+  stream: string
+  maxLength: number
+  reconnect: Backoff
+  connectTimeoutMs: number
+  publishTimeoutMs: number
+  log: Logger
+}
+
+// entries per XREAD, and how long one XREAD blocks before it is sent again
+const READ_BATCH = 500
+const READ_BLOCK_MS = 5_000
+const FIELD = 'e'
+
+/**
+ * Durable mode: every envelope is an entry of one Redis stream (XADD, trimmed to about `maxLength`), and each
+ * instance reads it from the last id it delivered. A reader that loses Redis for a while resumes where it
+ * stopped, so nothing published meanwhile is missed, as long as the entries are still in the stream.
+ */
+export class RedisStreamsAdapter implements PubSubAdapter {
+  readonly name = 'redis-streams' as const
+  readonly #options: RedisStreamsAdapterOptions
+  readonly #inbox = new Inbox()
+  readonly #state: LinkState
+  #publisher: Redis | undefined
+  #reader: Redis | undefined
+  #publisherReady = false
+  #reading = false
+  #readerUp = false
+  #closing = false
+  /** The id of the last entry handed to the hub; undefined until the first connection has read the stream's tail. */
+  #lastId: string | undefined
+
+  constructor (options: RedisStreamsAdapterOptions) {
+    this.#options = options
+    this.#state = new LinkState(options.log, { adapter: 'redis-streams', url: redactUrl(options.url), stream: options.stream })
+  }
+
+  get isConnected () {
+    return this.#state.isConnected
+  }
+
+  onEnvelope (handler: (envelope: Envelope) => void) {
+    this.#inbox.onEnvelope(handler)
+  }
+
+  onMalformed (handler: (err: MalformedEnvelopeError) => void) {
+    this.#inbox.onMalformed(handler)
+  }
+
+  async connect () {
+    const { url, reconnect, connectTimeoutMs, publishTimeoutMs } = this.#options
+    const common = redisClientOptions(reconnect, connectTimeoutMs)
+    const publisher = new Redis(url, { ...common, connectionName: 'ws-hub-xadd', commandTimeout: publishTimeoutMs })
+    // XREAD BLOCK holds its connection, so reading gets one of its own, with no command timeout
+    const reader = new Redis(url, { ...common, connectionName: 'ws-hub-xread' })
+    this.#publisher = publisher
+    this.#reader = reader
+
+    let lastError: Error | undefined
+    const remember = (err: Error) => { lastError = err }
+    publisher.on('error', remember)
+    reader.on('error', remember)
+    publisher.on('ready', () => {
+      this.#publisherReady = true
+      this.#up()
+    })
+    publisher.on('close', () => {
+      this.#publisherReady = false
+      if (!this.#closing) this.#state.down(lastError)
+    })
+    reader.on('ready', () => this.#read(reader))
+    reader.on('close', () => {
+      this.#readerUp = false
+      if (!this.#closing) this.#state.down(lastError)
+    })
+
+    await this.#state.firstAttempt(connectTimeoutMs)
+  }
+
+  #up () {
+    if (this.#publisherReady && this.#readerUp) this.#state.up()
+  }
+
+  /** Reads from #lastId until the connection drops; 'ready' starts it again from the same id. */
+  #read (reader: Redis) {
+    if (this.#reading) return
+    this.#reading = true
+    const { stream, log } = this.#options
+    ;(async () => {
+      // on first start only: begin after the newest entry, not at the stream's beginning
+      let lastId = this.#lastId ?? await this.#tail(reader)
+      this.#lastId = lastId
+      this.#readerUp = true
+      this.#up()
+      while (!this.#closing) {
+        const result = await reader.xreadBuffer('COUNT', READ_BATCH, 'BLOCK', READ_BLOCK_MS, 'STREAMS', stream, lastId)
+        for (const [, entries] of result ?? []) {
+          for (const [id, fields] of entries) {
+            lastId = id.toString()
+            this.#lastId = lastId
+            this.#receive(fields)
+          }
+        }
+      }
+    })().catch((err: Error) => {
+      if (this.#closing || reader.status !== 'ready') return
+      // Redis answered with an error (the key holds another type, say): log it and try again after a pause
+      log.error({ err, stream }, 'reading the redis stream failed')
+      setTimeout(() => { if (!this.#closing && reader.status === 'ready') this.#read(reader) }, backoffDelay(5, this.#options.reconnect)).unref()
+    }).finally(() => {
+      this.#reading = false
+    })
+  }
+
+  async #tail (reader: Redis): Promise<string> {
+    const newest = await reader.xrevrange(this.#options.stream, '+', '-', 'COUNT', 1)
+    return newest[0]?.[0] ?? '0-0'
+  }
+
+  #receive (fields: Buffer[]) {
+    // fields alternate name, value; anyone may XADD to the key, so the shape is checked like any foreign message
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i]!.toString() === FIELD) return this.#inbox.receive(fields[i + 1]!)
+    }
+    this.#inbox.receive(Buffer.alloc(0))
+  }
+
+  async publish (envelope: Envelope) {
+    if (!this.isConnected || this.#publisher === undefined) throw new Error('redis broker unavailable')
+    const { stream, maxLength } = this.#options
+    // '~' lets Redis trim whole macro nodes, which is much cheaper than an exact length
+    await this.#publisher.xadd(stream, 'MAXLEN', '~', maxLength, '*', FIELD, encodeEnvelope(envelope))
+  }
+
+  async close () {
+    this.#closing = true
+    await Promise.all([closeRedisClient(this.#publisher), closeRedisClient(this.#reader)])
+  }
+}

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { test } from 'node:test'
+import WebSocket, { WebSocketServer } from 'ws'
+import { textFrame, writeFrame } from '../../src/hub/frame.js'
+
+test('a pre-built frame reaches a ws client as the same text, at every header length', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
+  t.after(() => new Promise<void>((resolve) => {
+    for (const socket of server.clients) socket.terminate()
+    server.close(() => resolve())
+  }))
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  // 0, 7-bit, 16-bit and 64-bit payload lengths, and multi-byte UTF-8 measured in bytes, not characters
+  const texts = ['', 'x'.repeat(125), 'x'.repeat(126), 'é'.repeat(40_000), 'y'.repeat(65_535), 'z'.repeat(70_000)]
+  server.on('connection', (socket) => {
+    for (const [i, text] of texts.entries()) {
+      const frame = textFrame(i % 2 === 0 ? text : Buffer.from(text))
+      assert.equal(writeFrame(socket, frame), true)
+    }
+  })
+  const client = new WebSocket(`ws://127.0.0.1:${port}`)
+  t.after(() => client.terminate())
+  const received: Array<[string, boolean]> = []
+  await new Promise<void>((resolve) => {
+    client.on('message', (data, isBinary) => {
+      received.push([data.toString(), isBinary])
+      if (received.length === texts.length) resolve()
+    })
+  })
+  assert.deepEqual(received, texts.map((text) => [text, false]))
+})

@@ -86,14 +86,24 @@ export class NatsAdapter implements PubSubAdapter {
     }).catch((err) => this.#options.log.error({ err, subject }, 'nats subscription failed'))
   }
 
-  /** The SUB is confirmed once the server answered a PING sent after it; only then do other instances' messages reach us. */
+  /**
+   * The SUB is confirmed once the server answered a PING sent after it; only then do other instances' messages reach us.
+   * A confirmation that fails or hangs on a connection nats.js still holds is tried again, or the adapter would stay down.
+   */
   async #confirm (connection: NatsConnection) {
+    let timer: NodeJS.Timeout | undefined
     try {
-      await connection.flush()
+      await Promise.race([connection.flush(), new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('nats did not answer a PING in time')), this.#options.connectTimeoutMs)
+      })])
       this.#attempt = 0
       this.#state.up()
     } catch (err) {
       this.#state.down(err as Error)
+      if (this.#closing || connection.isClosed()) return
+      this.#retryTimer = setTimeout(() => { this.#confirm(connection).catch(() => {}) }, backoffDelay(++this.#attempt, this.#options.reconnect)).unref()
+    } finally {
+      clearTimeout(timer)
     }
   }
 

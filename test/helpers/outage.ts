@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import type { Broker } from './brokers.js'
+import type { ServerProcess } from './child.js'
 import { broadcastAndTally, connectMany, FAST_RECOVERY_ENV, spawnCluster, waitForHealth } from './cluster.js'
 import { connect } from './client.js'
 import { fetchMetrics, metricValue } from './server.js'
@@ -14,6 +15,19 @@ const UNAVAILABLE = { code: -32001, message: 'Broadcast not delivered: pub/sub u
  */
 export async function runOutage (t: TestContext, broker: Broker, env: Record<string, string>) {
   const servers = await spawnCluster(t, 3, { ...FAST_RECOVERY_ENV, WS_PUBSUB_ENABLED: 'true', ...env })
+  try {
+    return await outageSteps(t, broker, env, servers)
+  } catch (err) {
+    // a failure here is about timing between processes: their own account of it is the evidence
+    for (const server of servers) {
+      const lines = server.logs.filter((line) => !/^(incoming request|request completed)$/.test(line.msg)).slice(-12)
+      t.diagnostic(`instance ${server.port}:\n${lines.map((line) => JSON.stringify(line)).join('\n')}`)
+    }
+    throw err
+  }
+}
+
+async function outageSteps (t: TestContext, broker: Broker, env: Record<string, string>, servers: ServerProcess[]) {
   const clients = (await Promise.all(servers.map((server) => connectMany(t, server.url, 1)))).flat()
   const before = await broadcastAndTally(clients, clients, 5, 'before')
   assert.deepEqual({ lost: before.lost, duplicated: before.duplicated, delivered: before.delivered }, { lost: 0, duplicated: 0, delivered: 15 })

@@ -21,7 +21,7 @@ async function assertRoundTrip (t: Parameters<typeof connect>[0], url: string) {
   assert.equal(frames[1].params.text, 'through the broker')
 }
 
-test('a password in WS_REDIS_URL is used, and a wrong one leaves the instance at 503', { timeout: 30_000 }, async (t) => {
+test('a password in WS_REDIS_URL is used, and a wrong one leaves the instance at 503', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis', ['--requirepass', 's3cret'])
   if (!redis) return
   const good = await startServer(t, { ...PUBSUB, WS_PUBSUB_ADAPTER: 'redis' as const, WS_REDIS_URL: `redis://:s3cret@127.0.0.1:${redis.port}/0` })
@@ -31,7 +31,7 @@ test('a password in WS_REDIS_URL is used, and a wrong one leaves the instance at
   assert.equal((await fetch(`${bad.http}/health`)).status, 503)
 })
 
-test('user and password in WS_NATS_URL are used', { timeout: 30_000 }, async (t) => {
+test('user and password in WS_NATS_URL are used', { timeout: 60_000 }, async (t) => {
   const nats = await startBroker(t, 'nats', ['--user', 'hub', '--pass', 'p@ss'])
   if (!nats) return
   const good = await startServer(t, { ...PUBSUB, WS_PUBSUB_ADAPTER: 'nats' as const, WS_NATS_URL: `nats://hub:p%40ss@127.0.0.1:${nats.port}` })
@@ -41,7 +41,7 @@ test('user and password in WS_NATS_URL are used', { timeout: 30_000 }, async (t)
   assert.equal((await fetch(`${bad.http}/health`)).status, 503)
 })
 
-test('a token in WS_NATS_URL is used', { timeout: 30_000 }, async (t) => {
+test('a token in WS_NATS_URL is used', { timeout: 60_000 }, async (t) => {
   const nats = await startBroker(t, 'nats', ['--auth', 'tok3n'])
   if (!nats) return
   const good = await startServer(t, { ...PUBSUB, WS_PUBSUB_ADAPTER: 'nats' as const, WS_NATS_URL: `nats://tok3n@127.0.0.1:${nats.port}` })

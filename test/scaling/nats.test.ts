@@ -5,7 +5,7 @@ import { startBroker } from '../helpers/brokers.js'
 import { broadcastAndTally, connectMany, spawnCluster } from '../helpers/cluster.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 
-test('50 broadcasts from clients on three nats instances reach all nine clients exactly once', { timeout: 30_000 }, async (t) => {
+test('50 broadcasts from clients on three nats instances reach all nine clients exactly once', { timeout: 60_000 }, async (t) => {
   const nats = await startBroker(t, 'nats')
   if (!nats) return
   const servers = await spawnCluster(t, 3, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'nats', WS_NATS_URL: nats.url })
@@ -25,7 +25,7 @@ test('50 broadcasts from clients on three nats instances reach all nine clients 
   }
 })
 
-test('garbage published on the nats subject is counted, logged once and does not break delivery', { timeout: 30_000 }, async (t) => {
+test('garbage published on the nats subject is counted, logged once and does not break delivery', { timeout: 60_000 }, async (t) => {
   const nats = await startBroker(t, 'nats')
   if (!nats) return
   const subject = 'garbage.test'

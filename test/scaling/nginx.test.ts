@@ -7,7 +7,7 @@ import { startNginx, templateConfig } from '../helpers/nginx.js'
 
 const instancesOf = (senders: Set<string>) => [...new Set([...senders].map((id) => id.split('.')[0]))].sort()
 
-test('clients through nginx (the shipped config, round robin) get every broadcast exactly once', { timeout: 30_000 }, async (t) => {
+test('clients through nginx (the shipped config, round robin) get every broadcast exactly once', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
   const servers = await spawnCluster(t, 3, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis', WS_REDIS_URL: redis.url })
@@ -25,7 +25,7 @@ test('clients through nginx (the shipped config, round robin) get every broadcas
   assert.equal(health.status, 200)
 })
 
-test('the ip_hash and least_conn variants of the shipped config also deliver every broadcast exactly once', { timeout: 30_000 }, async (t) => {
+test('the ip_hash and least_conn variants of the shipped config also deliver every broadcast exactly once', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
   const servers = await spawnCluster(t, 3, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis', WS_REDIS_URL: redis.url })

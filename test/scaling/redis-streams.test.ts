@@ -8,7 +8,7 @@ import { runOutage } from '../helpers/outage.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 
-test('50 broadcasts from clients on three redis-streams instances reach all nine clients exactly once', { timeout: 30_000 }, async (t) => {
+test('50 broadcasts from clients on three redis-streams instances reach all nine clients exactly once', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
   const servers = await spawnCluster(t, 3, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis-streams', WS_REDIS_URL: redis.url })
@@ -61,19 +61,19 @@ async function readUntil (client: TestClient, last: string, acksWanted = 0) {
   return { texts, acks }
 }
 
-test('redis-streams: an instance cut off from redis gets, once back, every broadcast published meanwhile, in order', { timeout: 30_000 }, async (t) => {
+test('redis-streams: an instance cut off from redis gets, once back, every broadcast published meanwhile, in order', { timeout: 60_000 }, async (t) => {
   const seen = await cutOffWhilePublishing(t, 'redis-streams')
   if (!seen) return
   assert.deepEqual(seen, { missed: [], received: Array.from({ length: 20 }, (_, i) => `while-cut-${i}`) })
 })
 
-test('plain redis pub/sub is at-most-once: an instance cut off from redis misses what was published meanwhile', { timeout: 30_000 }, async (t) => {
+test('plain redis pub/sub is at-most-once: an instance cut off from redis misses what was published meanwhile', { timeout: 60_000 }, async (t) => {
   const seen = await cutOffWhilePublishing(t, 'redis')
   if (!seen) return
   assert.deepEqual(seen, { missed: Array.from({ length: 20 }, (_, i) => `while-cut-${i}`), received: [] })
 })
 
-test('foreign entries in the redis stream are counted and dropped without breaking delivery', { timeout: 30_000 }, async (t) => {
+test('foreign entries in the redis stream are counted and dropped without breaking delivery', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
   const servers = await spawnCluster(t, 2, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis-streams', WS_REDIS_URL: redis.url })
@@ -87,7 +87,7 @@ test('foreign entries in the redis stream are counted and dropped without breaki
   for (const server of servers) assert.equal(metricValue(await fetchMetrics(server.http), 'ws_pubsub_errors_total'), 2)
 })
 
-test('redis-streams with AOF: redis killed and restarted, instances serve degraded with 503 and -32001, then deliver again', { timeout: 30_000 }, async (t) => {
+test('redis-streams with AOF: redis killed and restarted, instances serve degraded with 503 and -32001, then deliver again', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis', ['--appendonly', 'yes', '--appendfsync', 'always'])
   if (!redis) return
   const observed = await runOutage(t, redis, { WS_PUBSUB_ADAPTER: 'redis-streams', WS_REDIS_URL: redis.url })

@@ -5,7 +5,7 @@ import { startBroker } from '../helpers/brokers.js'
 import { broadcastAndTally, connectMany, spawnCluster } from '../helpers/cluster.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 
-test('50 broadcasts from clients on three redis instances reach all nine clients exactly once', { timeout: 30_000 }, async (t) => {
+test('50 broadcasts from clients on three redis instances reach all nine clients exactly once', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
   const servers = await spawnCluster(t, 3, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis', WS_REDIS_URL: redis.url })
@@ -27,7 +27,7 @@ test('50 broadcasts from clients on three redis instances reach all nine clients
   }
 })
 
-test('garbage published on the redis channel is counted, logged once and does not break delivery', { timeout: 30_000 }, async (t) => {
+test('garbage published on the redis channel is counted, logged once and does not break delivery', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
   const channel = 'garbage.test'
@@ -50,7 +50,7 @@ test('garbage published on the redis channel is counted, logged once and does no
   }
 })
 
-test('instances on another channel of the same redis form a separate cluster', { timeout: 30_000 }, async (t) => {
+test('instances on another channel of the same redis form a separate cluster', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
   const [a, b] = await Promise.all([

@@ -5,7 +5,7 @@ import { spawnServer } from '../helpers/child.js'
 import { broadcastAndTally, connectMany, FAST_RECOVERY_ENV, waitForHealth } from '../helpers/cluster.js'
 
 for (const kind of ['redis', 'nats'] as const) {
-  test(`with ${kind} unreachable at start-up the server still listens, reports 503 and connects once the broker appears`, { timeout: 30_000 }, async (t) => {
+  test(`with ${kind} unreachable at start-up the server still listens, reports 503 and connects once the broker appears`, { timeout: 60_000 }, async (t) => {
     const port = await freePort()
     const url = kind === 'redis' ? `redis://127.0.0.1:${port}/0` : `nats://127.0.0.1:${port}`
     const server = await spawnServer(t, {

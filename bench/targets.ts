@@ -3,7 +3,7 @@ import { freePort, startPinned, type Proc } from './procs.js'
 import type { Kind } from './load/conn.js'
 
 /** A server under test: ours with an adapter, the raw `ws` peer, or Socket.IO (optionally on Redis). */
-export type TargetName = 'ws' | 'ours' | 'ours-b' | 'ours-redis' | 'ours-nats' | 'sio' | 'sio-redis'
+export type TargetName = 'ws' | 'ours' | 'ours-b' | 'ours-redis' | 'ours-redis-streams' | 'ours-nats' | 'sio' | 'sio-redis'
 
 export interface Brokers {
   redisUrl: string

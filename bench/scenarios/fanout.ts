@@ -126,8 +126,9 @@ export function passes (result: TrialResult, durationMs: number) {
 }
 
 /**
- * The highest loss-free rate with p99 ≤ 100 ms: doubles from `start` until a rate fails, then bisects.
- * Bounded to `maxTrials` trials; returns the best passing rate (0 when even `start` failed).
+ * The highest loss-free rate with p99 ≤ 100 ms: doubles from `start` while rates pass, or halves while they fail
+ * (down to start / 16), then bisects between the best pass and the lowest fail. Bounded to `maxTrials`
+ * trials; returns the best passing rate, 0 when none passed.
  */
 export async function searchMaxRate (audience: Audience, start: number, durationMs: number, maxTrials: number, log: (line: string) => void) {
   let pass = 0
@@ -138,11 +139,18 @@ export async function searchMaxRate (audience: Audience, start: number, duration
     const ok = passes(result, durationMs)
     log(`    ${rate} msg/s: ${ok ? 'pass' : 'fail'} (lost ${result.lost}, p99 ${(result.p99 / 1000).toFixed(1)} ms, send ${result.sendMs.toFixed(0)} ms, load-gen ${result.loadCpuPct.toFixed(0)}%)`)
     if (result.closed > 0) break
-    if (ok) pass = rate
-    else fail = rate
-    if (fail === Infinity) rate = rate * 2
-    else if (fail / pass <= 1.15 || pass === 0) break
-    else rate = Math.round((pass + fail) / 2)
+    if (ok) pass = Math.max(pass, rate)
+    else fail = Math.min(fail, rate)
+    if (fail === Infinity) {
+      rate = rate * 2
+    } else if (pass === 0) {
+      if (rate <= start / 16) break
+      rate = rate / 2
+    } else if (fail / pass <= 1.15) {
+      break
+    } else {
+      rate = Math.round((pass + fail) / 2 * 10) / 10
+    }
     await sleep(300)
   }
   return pass

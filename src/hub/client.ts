@@ -29,26 +29,20 @@ export class Client {
     this.identity = identity
   }
 
-  /** Queues a frame; a client that stopped reading is cut off instead of growing the buffer without bound. */
+  /** Queues a text frame; a client that stopped reading is cut off instead of growing the buffer without bound. */
   send (data: Buffer | string): boolean {
-    const socket = this.socket
-    if (socket.readyState !== 1) return false
-    if (socket.bufferedAmount > this.hub.maxBufferedBytes) {
-      this.#dropSlowConsumer()
-      return false
-    }
-    if (process.env.AB_NO_PREFRAME === '1' || !writeFrame(socket, textFrame(data))) socket.send(data, TEXT_FRAME)
-    return true
+    return this.sendFrame(textFrame(data), data)
   }
 
-  /** `send` for a broadcast: `frame` is `payload` already framed once for every recipient (see frame.ts). */
-  sendFrame (frame: Buffer, payload: Buffer): boolean {
+  /** `send` with the frame already built: a broadcast frames its payload once for every recipient (see frame.ts). */
+  sendFrame (frame: Buffer, payload: Buffer | string): boolean {
     const socket = this.socket
     if (socket.readyState !== 1) return false
     if (socket.bufferedAmount > this.hub.maxBufferedBytes) {
       this.#dropSlowConsumer()
       return false
     }
+    // ws falls back to framing it itself when its sender still holds something, so order is kept
     if (!writeFrame(socket, frame)) socket.send(payload, TEXT_FRAME)
     return true
   }

@@ -15,6 +15,7 @@ export default fp(async function hubPlugin (fastify) {
   const hub = new Hub({
     instanceId: config.WS_INSTANCE_ID,
     maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    deflate: config.WS_PERMESSAGE_DEFLATE,
     metrics: fastify.wsMetrics,
     log: fastify.log
   })

@@ -13,6 +13,16 @@ import wsRoute from '../routes/ws.js'
 import healthRoute from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
 
+/**
+ * permessage-deflate is opt-in: it costs CPU per message and zlib memory per connection that uses it. No context
+ * takeover keeps that memory from growing with the conversation; ws checks WS_MAX_PAYLOAD_BYTES against the
+ * inflated size, so a small compressed frame cannot expand past the limit (1009).
+ */
+function deflateOptions (config: FastifyInstance['wsConfig']) {
+  if (!config.WS_PERMESSAGE_DEFLATE) return false
+  return { threshold: config.WS_DEFLATE_THRESHOLD_BYTES, serverNoContextTakeover: true, clientNoContextTakeover: true }
+}
+
 /** Options of the plugin a host app registers; every `WS_*` knob not given here comes from the environment. */
 export interface WsServerOptions extends ConfigOptions, RpcOptions {}
 
@@ -31,7 +41,7 @@ async function wsServer (fastify: FastifyInstance, opts: WsServerOptions) {
         maxPayload: fastify.wsConfig.WS_MAX_PAYLOAD_BYTES,
         // the hub tracks clients; a second set in ws would only cost memory
         clientTracking: false,
-        perMessageDeflate: false
+        perMessageDeflate: deflateOptions(fastify.wsConfig)
       }
     })
   }

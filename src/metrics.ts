@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
+import { DurationHistogram } from './duration-histogram.js'
 
 /** Label shared by every method name that is not registered, so random names cannot grow the series. */
 export const UNKNOWN_METHOD = '__unknown__'
@@ -16,7 +17,7 @@ export class WsMetrics {
   readonly messagesReceived: Counter
   readonly messagesSent: Counter
   readonly rpcErrors: Counter<'code'>
-  readonly rpcDuration: Histogram<'method'>
+  readonly rpcDuration: DurationHistogram
   readonly pubsubPublished: Counter
   readonly pubsubReceived: Counter
   readonly pubsubErrors: Counter
@@ -42,12 +43,12 @@ export class WsMetrics {
     this.messagesReceived = new Counter({ name: 'ws_messages_received_total', help: 'Frames received from clients', registers })
     this.messagesSent = new Counter({ name: 'ws_messages_sent_total', help: 'Frames sent to clients', registers })
     this.rpcErrors = new Counter({ name: 'ws_rpc_errors_total', help: 'JSON-RPC errors, by code', labelNames: ['code'], registers })
-    this.rpcDuration = new Histogram({
+    this.rpcDuration = new DurationHistogram({
       name: 'ws_rpc_duration_seconds',
       help: 'Time spent handling a JSON-RPC call, by method',
-      labelNames: ['method'],
+      labelName: 'method',
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
-      registers
+      registry
     })
     this.pubsubPublished = new Counter({ name: 'ws_pubsub_published_total', help: 'Envelopes handed to the pub/sub adapter', registers })
     this.pubsubReceived = new Counter({ name: 'ws_pubsub_received_total', help: 'Envelopes received from the pub/sub adapter', registers })

@@ -9,5 +9,7 @@ export const ServerEnv = Type.Object({
   WS_MAX_PAYLOAD_BYTES: Type.Integer({ minimum: 64, maximum: 100 * 1024 * 1024, default: 64 * 1024 }),
   WS_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
   WS_HEARTBEAT_INTERVAL_MS: Type.Integer({ minimum: 50, default: 30_000 }),
-  WS_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 })
+  WS_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  WS_PERMESSAGE_DEFLATE: Type.Boolean({ default: false }),
+  WS_DEFLATE_THRESHOLD_BYTES: Type.Integer({ minimum: 0, default: 1024 })
 })

@@ -31,19 +31,35 @@ export class Client {
 
   /** Queues a text frame; a client that stopped reading is cut off instead of growing the buffer without bound. */
   send (data: Buffer | string): boolean {
+    // a client that negotiated permessage-deflate gets ws's own framing, which compresses above the threshold
+    if (this.hub.deflate && this.socket.extensions !== '') return this.#sendThroughWs(data)
     return this.sendFrame(textFrame(data), data)
   }
 
-  /** `send` with the frame already built: a broadcast frames its payload once for every recipient (see frame.ts). */
+  /**
+   * `send` with the frame already built: a broadcast frames its payload once for every recipient (see frame.ts).
+   * It goes out uncompressed even on a deflate connection; RFC 7692 lets a sender leave any message uncompressed.
+   */
   sendFrame (frame: Buffer, payload: Buffer | string): boolean {
+    if (!this.#canSend()) return false
+    // ws falls back to framing it itself when its sender still holds something, so order is kept
+    if (!writeFrame(this.socket, frame)) this.socket.send(payload, TEXT_FRAME)
+    return true
+  }
+
+  #sendThroughWs (data: Buffer | string): boolean {
+    if (!this.#canSend()) return false
+    this.socket.send(data, TEXT_FRAME)
+    return true
+  }
+
+  #canSend (): boolean {
     const socket = this.socket
     if (socket.readyState !== 1) return false
     if (socket.bufferedAmount > this.hub.maxBufferedBytes) {
       this.#dropSlowConsumer()
       return false
     }
-    // ws falls back to framing it itself when its sender still holds something, so order is kept
-    if (!writeFrame(socket, frame)) socket.send(payload, TEXT_FRAME)
     return true
   }
 

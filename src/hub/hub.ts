@@ -10,6 +10,8 @@ import { textFrame } from './frame.js'
 export interface HubOptions {
   instanceId?: string
   maxBufferedBytes: number
+  /** permessage-deflate may be negotiated (WS_PERMESSAGE_DEFLATE); replies then go through ws's compressing sender. */
+  deflate?: boolean
   metrics: WsMetrics
   log: Logger
 }
@@ -18,6 +20,7 @@ export interface HubOptions {
 export class Hub {
   readonly instanceId: string
   readonly maxBufferedBytes: number
+  readonly deflate: boolean
   readonly metrics: WsMetrics
   readonly log: Logger
   readonly #clients = new Map<string, Client>()
@@ -26,6 +29,7 @@ export class Hub {
   constructor (options: HubOptions) {
     this.instanceId = options.instanceId || randomBytes(4).toString('hex')
     this.maxBufferedBytes = options.maxBufferedBytes
+    this.deflate = options.deflate ?? false
     this.metrics = options.metrics
     this.log = options.log
   }

@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
+import type { DurationSeries } from '../duration-histogram.js'
 import type { Client } from '../hub/client.js'
 import type { Hub } from '../hub/hub.js'
 import type { Logger } from '../logger.js'
@@ -14,7 +15,7 @@ import { internalError, invalidParams, invalidRequest, methodNotFound, parseErro
 interface Route {
   method: Method
   validator: Validator<Record<PropertyKey, TSchema>, TSchema>
-  observe: (seconds: number) => void
+  duration: DurationSeries
 }
 
 export interface DispatcherOptions {
@@ -40,7 +41,7 @@ export class Dispatcher {
   readonly #pubsub: Fanout
   readonly #metrics: WsMetrics
   readonly #log: Logger
-  readonly #observeUnknown: (seconds: number) => void
+  readonly #unknownDuration: DurationSeries
   readonly #maxBatchLength: number
   readonly #maxStringLength: number
 
@@ -51,18 +52,16 @@ export class Dispatcher {
     this.#pubsub = options.pubsub
     this.#metrics = options.metrics
     this.#log = options.log
-    const unknown = options.metrics.rpcDuration.labels(UNKNOWN_METHOD)
-    this.#observeUnknown = (seconds) => unknown.observe(seconds)
+    this.#unknownDuration = options.metrics.rpcDuration.labels(UNKNOWN_METHOD)
     for (const method of options.methods) this.register(method)
   }
 
   register (method: Method) {
     if (this.#routes.has(method.name)) throw new Error(`JSON-RPC method "${method.name}" is registered twice`)
-    const duration = this.#metrics.rpcDuration.labels(method.name)
     this.#routes.set(method.name, {
       method,
       validator: Compile(Number.isFinite(this.#maxStringLength) ? capStrings(method.params, this.#maxStringLength) : method.params),
-      observe: (seconds) => duration.observe(seconds)
+      duration: this.#metrics.rpcDuration.labels(method.name)
     })
   }
 
@@ -103,33 +102,33 @@ export class Dispatcher {
     const route = this.#routes.get(request.method)
     const started = performance.now()
     if (route === undefined) {
-      this.#observeUnknown((performance.now() - started) / 1000)
+      this.#unknownDuration.observe((performance.now() - started) / 1000)
       return this.#fail(request, methodNotFound(request.method))
     }
     const params = request.params === undefined ? {} : request.params
     if (!route.validator.Check(params)) {
-      route.observe((performance.now() - started) / 1000)
+      route.duration.observe((performance.now() - started) / 1000)
       return this.#fail(request, invalidParams(this.#paramErrors(route, params)))
     }
     let result: unknown
     try {
       result = route.method.handle(params, { client, hub: this.#hub, pubsub: this.#pubsub, log: this.#log })
     } catch (err) {
-      route.observe((performance.now() - started) / 1000)
+      route.duration.observe((performance.now() - started) / 1000)
       return this.#thrown(request, err, client)
     }
     if (result instanceof Promise) {
       return result.then(
         (value) => {
-          route.observe((performance.now() - started) / 1000)
+          route.duration.observe((performance.now() - started) / 1000)
           return this.#succeed(request, value, client)
         },
         (err) => {
-          route.observe((performance.now() - started) / 1000)
+          route.duration.observe((performance.now() - started) / 1000)
           return this.#thrown(request, err, client)
         })
     }
-    route.observe((performance.now() - started) / 1000)
+    route.duration.observe((performance.now() - started) / 1000)
     return this.#succeed(request, result, client)
   }
 

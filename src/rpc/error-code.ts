@@ -5,7 +5,7 @@ export const ErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  /** The broadcast could not be handed to the broker; nobody received it. */
+  /** The broker did not confirm the broadcast: it is never acknowledged, though a timed-out publish may still arrive. */
   PubSubUnavailable: -32001,
   /** The connection sent more than its message-rate allowance. */
   RateLimited: -32029

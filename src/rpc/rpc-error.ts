@@ -17,4 +17,4 @@ export const invalidRequest = (data?: unknown) => new RpcError(ErrorCode.Invalid
 export const methodNotFound = (method: string) => new RpcError(ErrorCode.MethodNotFound, 'Method not found', { method })
 export const invalidParams = (data?: unknown) => new RpcError(ErrorCode.InvalidParams, 'Invalid params', data)
 export const internalError = () => new RpcError(ErrorCode.InternalError, 'Internal error')
-export const pubsubUnavailable = () => new RpcError(ErrorCode.PubSubUnavailable, 'Broadcast not delivered: pub/sub unavailable')
+export const pubsubUnavailable = () => new RpcError(ErrorCode.PubSubUnavailable, 'Broadcast not confirmed: pub/sub unavailable')

@@ -6,7 +6,7 @@ import { broadcastAndTally, connectMany, FAST_RECOVERY_ENV, spawnCluster, waitFo
 import { connect } from './client.js'
 import { fetchMetrics, metricValue } from './server.js'
 
-const UNAVAILABLE = { code: -32001, message: 'Broadcast not delivered: pub/sub unavailable' }
+const UNAVAILABLE = { code: -32001, message: 'Broadcast not confirmed: pub/sub unavailable' }
 
 /**
  * The outage story the issue asks for, run against a private broker: three instances with a client each,

@@ -24,7 +24,7 @@ for (const kind of ['redis', 'nats'] as const) {
     const body = await waitForHealth(server.http, 503)
     assert.deepEqual(body, { status: 'degraded', instanceId: 'early', connections: 0, pubsub: { adapter: kind, channel: 'websocket.broadcast', connected: false } })
     const [client] = await connectMany(t, server.url, 1)
-    assert.deepEqual(await client!.call('broadcast', { text: 'too early' }, 1), { jsonrpc: '2.0', id: 1, error: { code: -32001, message: 'Broadcast not delivered: pub/sub unavailable' } })
+    assert.deepEqual(await client!.call('broadcast', { text: 'too early' }, 1), { jsonrpc: '2.0', id: 1, error: { code: -32001, message: 'Broadcast not confirmed: pub/sub unavailable' } })
 
     const broker = await startBroker(t, kind, [], port)
     if (!broker) return

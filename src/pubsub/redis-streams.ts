@@ -62,7 +62,8 @@ export class RedisStreamsAdapter implements PubSubAdapter {
   async connect () {
     const { url, reconnect, connectTimeoutMs, publishTimeoutMs } = this.#options
     const common = redisClientOptions(reconnect, connectTimeoutMs)
-    const publisher = new Redis(url, { ...common, connectionName: 'ws-hub-xadd', commandTimeout: publishTimeoutMs })
+    // auto-pipelining: broadcasts published in the same tick (a burst) leave in one write
+    const publisher = new Redis(url, { ...common, connectionName: 'ws-hub-xadd', commandTimeout: publishTimeoutMs, enableAutoPipelining: true })
     // XREAD BLOCK holds its connection, so reading gets one of its own, with no command timeout
     const reader = new Redis(url, { ...common, connectionName: 'ws-hub-xread' })
     this.#publisher = publisher

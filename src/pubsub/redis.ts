@@ -52,7 +52,8 @@ export class RedisAdapter implements PubSubAdapter {
   async connect () {
     const { url, channel, reconnect, connectTimeoutMs, publishTimeoutMs, log } = this.#options
     const common = redisClientOptions(reconnect, connectTimeoutMs)
-    const publisher = new Redis(url, { ...common, connectionName: 'ws-hub-pub', commandTimeout: publishTimeoutMs })
+    // auto-pipelining: broadcasts published in the same tick (a burst) leave in one write
+    const publisher = new Redis(url, { ...common, connectionName: 'ws-hub-pub', commandTimeout: publishTimeoutMs, enableAutoPipelining: true })
     const subscriber = new Redis(url, { ...common, connectionName: 'ws-hub-sub' })
     this.#publisher = publisher
     this.#subscriber = subscriber

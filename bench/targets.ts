@@ -58,10 +58,12 @@ function startOne (name: TargetName, index: number, port: number, mode: string, 
         ...(name === 'sio-redis' ? { BENCH_REDIS_URL: brokers.redisUrl } : {})
       })
     default: {
-      // ours-b: ours (local) with BENCH_B_ENV (`KEY=value,...`) added, for A/B runs of a change behind a flag
+      // ours-b: ours (local) with BENCH_B_ENV (`KEY=value,...`) added, for A/B runs of a change behind a flag,
+      // or from another checkout (BENCH_B_ROOT, e.g. a `git worktree` of an earlier commit) to compare commits
+      const entry = name === 'ours-b' && process.env.BENCH_B_ROOT ? `${process.env.BENCH_B_ROOT}/src/server.ts` : 'src/server.ts'
       const extra = name === 'ours-b' ? Object.fromEntries((process.env.BENCH_B_ENV ?? '').split(',').filter(Boolean).map((pair) => pair.split('='))) : {}
       const adapter = name === 'ours' || name === 'ours-b' ? 'local' : name.slice('ours-'.length)
-      return startPinned(name, [...NODE, 'src/server.ts'], port, {
+      return startPinned(name, [...NODE, entry], port, {
         WS_HOST: '127.0.0.1',
         WS_PORT: String(port),
         // per-request access logs would be written for every upgrade; the peers log nothing either

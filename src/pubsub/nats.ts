@@ -3,9 +3,8 @@ import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
 import { backoffDelay, type Backoff } from './backoff.js'
 import { natsConnectOptions, redactUrl } from './broker-url.js'
-import { encodeEnvelope, type Envelope, type MalformedEnvelopeError } from './envelope.js'
-import { Inbox } from './inbox.js'
-import { LinkState } from './link-state.js'
+import { encodeEnvelope, type Envelope } from './envelope.js'
+import { BrokerAdapter } from './broker-adapter.js'
 
 export interface NatsAdapterOptions {
   url: string
@@ -20,11 +19,9 @@ export interface NatsAdapterOptions {
  * NATS core pub/sub on one connection. nats.js reconnects and resubscribes by itself once it has
  * connected; until the first connection, and after it gives up, this adapter retries with the same backoff.
  */
-export class NatsAdapter implements PubSubAdapter {
+export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
   readonly name = 'nats' as const
   readonly #options: NatsAdapterOptions
-  readonly #inbox = new Inbox()
-  readonly #state: LinkState
   #connection: NatsConnection | undefined
   #attempt = 0
   #retryTimer: NodeJS.Timeout | undefined
@@ -32,25 +29,13 @@ export class NatsAdapter implements PubSubAdapter {
   #flushing: Promise<void> | undefined
 
   constructor (options: NatsAdapterOptions) {
+    super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject })
     this.#options = options
-    this.#state = new LinkState(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject })
-  }
-
-  get isConnected () {
-    return this.#state.isConnected
-  }
-
-  onEnvelope (handler: (envelope: Envelope) => void) {
-    this.#inbox.onEnvelope(handler)
-  }
-
-  onMalformed (handler: (err: MalformedEnvelopeError) => void) {
-    this.#inbox.onMalformed(handler)
   }
 
   async connect () {
     this.#dial()
-    await this.#state.firstAttempt(this.#options.connectTimeoutMs)
+    await this.state.firstAttempt(this.#options.connectTimeoutMs)
   }
 
   #dial () {
@@ -74,14 +59,14 @@ export class NatsAdapter implements PubSubAdapter {
         callback: (err, msg) => {
           if (err) return this.#options.log.error({ err, subject }, 'nats subscription error')
           // a view on the received bytes, not a copy: clients get them as they came
-          this.#inbox.receive(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength))
+          this.inbox.receive(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength))
         }
       })
       this.#watch(connection).catch((err) => this.#options.log.error({ err }, 'nats status watcher failed'))
       await this.#confirm(connection)
     }, (err: Error) => {
       if (this.#closing) return
-      this.#state.down(err)
+      this.state.down(err)
       this.#retryTimer = setTimeout(() => this.#dial(), backoffDelay(this.#attempt, reconnect)).unref()
     }).catch((err) => this.#options.log.error({ err, subject }, 'nats subscription failed'))
   }
@@ -97,9 +82,9 @@ export class NatsAdapter implements PubSubAdapter {
         timer = setTimeout(() => reject(new Error('nats did not answer a PING in time')), this.#options.connectTimeoutMs)
       })])
       this.#attempt = 0
-      this.#state.up()
+      this.state.up()
     } catch (err) {
-      this.#state.down(err as Error)
+      this.state.down(err as Error)
       if (this.#closing || connection.isClosed()) return
       this.#retryTimer = setTimeout(() => { this.#confirm(connection).catch(() => {}) }, backoffDelay(++this.#attempt, this.#options.reconnect)).unref()
     } finally {
@@ -112,11 +97,11 @@ export class NatsAdapter implements PubSubAdapter {
       if (this.#closing) return
       // nats.js gave up (e.g. the server refused our credentials): start over with a fresh connection
       this.#connection = undefined
-      this.#state.down(err ?? new Error('nats connection closed'))
+      this.state.down(err ?? new Error('nats connection closed'))
       this.#retryTimer = setTimeout(() => this.#dial(), backoffDelay(++this.#attempt, this.#options.reconnect)).unref()
     })
     for await (const status of connection.status()) {
-      if (status.type === Events.Disconnect) this.#state.down(new Error(`disconnected from ${String(status.data)}`))
+      if (status.type === Events.Disconnect) this.state.down(new Error(`disconnected from ${String(status.data)}`))
       else if (status.type === DebugEvents.Reconnecting) this.#attempt++
       else if (status.type === Events.Reconnect) await this.#confirm(connection)
     }

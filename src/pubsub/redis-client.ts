@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import type { Redis, RedisOptions } from 'ioredis'
+import { Redis, type RedisOptions } from 'ioredis'
 import { backoffDelay, type Backoff } from './backoff.js'
 
 /**
@@ -27,4 +27,37 @@ export async function closeRedisClient (client: Redis | undefined): Promise<void
   const ended = client.status === 'reconnecting' ? undefined : once(client, 'end')
   client.disconnect()
   await ended
+}
+
+export interface RedisPairOptions {
+  url: string
+  reconnect: Backoff
+  connectTimeoutMs: number
+  publishTimeoutMs: number
+  /** CLIENT SETNAME of each connection, as `CLIENT LIST` on the broker shows them. */
+  names: { publisher: string, listener: string }
+}
+
+export interface RedisPair {
+  publisher: Redis
+  listener: Redis
+  /** The last connection error of either, for the one log line a link change gets. */
+  lastError (): Error | undefined
+}
+
+/** The two connections a Redis adapter holds: the listener blocks (SUBSCRIBE, XREAD BLOCK), so publishing needs its own. */
+export function openRedisPair (options: RedisPairOptions): RedisPair {
+  const common = redisClientOptions(options.reconnect, options.connectTimeoutMs)
+  // auto-pipelining: broadcasts published in the same tick (a burst) leave in one write
+  const publisher = new Redis(options.url, {
+    ...common, connectionName: options.names.publisher, commandTimeout: options.publishTimeoutMs, enableAutoPipelining: true
+  })
+  // a blocking read must not time out
+  const listener = new Redis(options.url, { ...common, connectionName: options.names.listener })
+  // ioredis emits 'error' on every failed attempt; LinkState turns those into one line per change
+  let lastError: Error | undefined
+  const remember = (err: Error) => { lastError = err }
+  publisher.on('error', remember)
+  listener.on('error', remember)
+  return { publisher, listener, lastError: () => lastError }
 }

@@ -1,12 +1,11 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
 import { backoffDelay, type Backoff } from './backoff.js'
 import { redactUrl } from './broker-url.js'
-import { encodeEnvelope, MalformedEnvelopeError, type Envelope } from './envelope.js'
-import { Inbox } from './inbox.js'
-import { LinkState } from './link-state.js'
-import { closeRedisClient, redisClientOptions } from './redis-client.js'
+import { encodeEnvelope, type Envelope } from './envelope.js'
+import { BrokerAdapter } from './broker-adapter.js'
+import { closeRedisClient, openRedisPair } from './redis-client.js'
 
 export interface RedisStreamsAdapterOptions {
   url: string
@@ -28,11 +27,9 @@ const FIELD = 'e'
  * instance reads it from the last id it delivered. A reader that loses Redis for a while resumes where it
  * stopped, so nothing published meanwhile is missed, as long as the entries are still in the stream.
  */
-export class RedisStreamsAdapter implements PubSubAdapter {
+export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter {
   readonly name = 'redis-streams' as const
   readonly #options: RedisStreamsAdapterOptions
-  readonly #inbox = new Inbox()
-  readonly #state: LinkState
   #publisher: Redis | undefined
   #reader: Redis | undefined
   #publisherReady = false
@@ -43,55 +40,37 @@ export class RedisStreamsAdapter implements PubSubAdapter {
   #lastId: string | undefined
 
   constructor (options: RedisStreamsAdapterOptions) {
+    super(options.log, { adapter: 'redis-streams', url: redactUrl(options.url), stream: options.stream })
     this.#options = options
-    this.#state = new LinkState(options.log, { adapter: 'redis-streams', url: redactUrl(options.url), stream: options.stream })
-  }
-
-  get isConnected () {
-    return this.#state.isConnected
-  }
-
-  onEnvelope (handler: (envelope: Envelope) => void) {
-    this.#inbox.onEnvelope(handler)
-  }
-
-  onMalformed (handler: (err: MalformedEnvelopeError) => void) {
-    this.#inbox.onMalformed(handler)
   }
 
   async connect () {
     const { url, reconnect, connectTimeoutMs, publishTimeoutMs } = this.#options
-    const common = redisClientOptions(reconnect, connectTimeoutMs)
-    // auto-pipelining: broadcasts published in the same tick (a burst) leave in one write
-    const publisher = new Redis(url, { ...common, connectionName: 'ws-hub-xadd', commandTimeout: publishTimeoutMs, enableAutoPipelining: true })
-    // XREAD BLOCK holds its connection, so reading gets one of its own, with no command timeout
-    const reader = new Redis(url, { ...common, connectionName: 'ws-hub-xread' })
+    const { publisher, listener: reader, lastError } = openRedisPair({
+      url, reconnect, connectTimeoutMs, publishTimeoutMs, names: { publisher: 'ws-hub-xadd', listener: 'ws-hub-xread' }
+    })
     this.#publisher = publisher
     this.#reader = reader
 
-    let lastError: Error | undefined
-    const remember = (err: Error) => { lastError = err }
-    publisher.on('error', remember)
-    reader.on('error', remember)
     publisher.on('ready', () => {
       this.#publisherReady = true
       this.#up()
     })
     publisher.on('close', () => {
       this.#publisherReady = false
-      if (!this.#closing) this.#state.down(lastError)
+      if (!this.#closing) this.state.down(lastError())
     })
     reader.on('ready', () => this.#read(reader))
     reader.on('close', () => {
       this.#readerUp = false
-      if (!this.#closing) this.#state.down(lastError)
+      if (!this.#closing) this.state.down(lastError())
     })
 
-    await this.#state.firstAttempt(connectTimeoutMs)
+    await this.state.firstAttempt(connectTimeoutMs)
   }
 
   #up () {
-    if (this.#publisherReady && this.#readerUp) this.#state.up()
+    if (this.#publisherReady && this.#readerUp) this.state.up()
   }
 
   /** Reads from #lastId until the connection drops; 'ready' starts it again from the same id. */
@@ -133,9 +112,9 @@ export class RedisStreamsAdapter implements PubSubAdapter {
   #receive (fields: Buffer[]) {
     // fields alternate name, value; anyone may XADD to the key, so the shape is checked like any foreign message
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i]!.toString() === FIELD) return this.#inbox.receive(fields[i + 1]!)
+      if (fields[i]!.toString() === FIELD) return this.inbox.receive(fields[i + 1]!)
     }
-    this.#inbox.receive(Buffer.alloc(0))
+    this.inbox.receive(Buffer.alloc(0))
   }
 
   async publish (envelope: Envelope) {

@@ -1,12 +1,11 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
 import type { Backoff } from './backoff.js'
 import { redactUrl } from './broker-url.js'
-import { encodeEnvelope, type Envelope, type MalformedEnvelopeError } from './envelope.js'
-import { Inbox } from './inbox.js'
-import { LinkState } from './link-state.js'
-import { closeRedisClient, redisClientOptions } from './redis-client.js'
+import { encodeEnvelope, type Envelope } from './envelope.js'
+import { BrokerAdapter } from './broker-adapter.js'
+import { closeRedisClient, openRedisPair } from './redis-client.js'
 
 export interface RedisAdapterOptions {
   url: string
@@ -21,11 +20,9 @@ export interface RedisAdapterOptions {
  * Redis pub/sub: a subscribed connection cannot publish, so there are two. Both fail fast while
  * Redis is away (no offline queue, no retried commands) and reconnect with backoff on their own.
  */
-export class RedisAdapter implements PubSubAdapter {
+export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   readonly name = 'redis' as const
   readonly #options: RedisAdapterOptions
-  readonly #inbox = new Inbox()
-  readonly #state: LinkState
   #publisher: Redis | undefined
   #subscriber: Redis | undefined
   #publisherReady = false
@@ -33,36 +30,17 @@ export class RedisAdapter implements PubSubAdapter {
   #closing = false
 
   constructor (options: RedisAdapterOptions) {
+    super(options.log, { adapter: 'redis', url: redactUrl(options.url), channel: options.channel })
     this.#options = options
-    this.#state = new LinkState(options.log, { adapter: 'redis', url: redactUrl(options.url), channel: options.channel })
-  }
-
-  get isConnected () {
-    return this.#state.isConnected
-  }
-
-  onEnvelope (handler: (envelope: Envelope) => void) {
-    this.#inbox.onEnvelope(handler)
-  }
-
-  onMalformed (handler: (err: MalformedEnvelopeError) => void) {
-    this.#inbox.onMalformed(handler)
   }
 
   async connect () {
     const { url, channel, reconnect, connectTimeoutMs, publishTimeoutMs, log } = this.#options
-    const common = redisClientOptions(reconnect, connectTimeoutMs)
-    // auto-pipelining: broadcasts published in the same tick (a burst) leave in one write
-    const publisher = new Redis(url, { ...common, connectionName: 'ws-hub-pub', commandTimeout: publishTimeoutMs, enableAutoPipelining: true })
-    const subscriber = new Redis(url, { ...common, connectionName: 'ws-hub-sub' })
+    const { publisher, listener: subscriber, lastError } = openRedisPair({
+      url, reconnect, connectTimeoutMs, publishTimeoutMs, names: { publisher: 'ws-hub-pub', listener: 'ws-hub-sub' }
+    })
     this.#publisher = publisher
     this.#subscriber = subscriber
-
-    // ioredis emits 'error' on every failed attempt; LinkState turns those into one line per change
-    let lastError: Error | undefined
-    const remember = (err: Error) => { lastError = err }
-    publisher.on('error', remember)
-    subscriber.on('error', remember)
 
     publisher.on('ready', () => {
       this.#publisherReady = true
@@ -70,7 +48,7 @@ export class RedisAdapter implements PubSubAdapter {
     })
     publisher.on('close', () => {
       this.#publisherReady = false
-      if (!this.#closing) this.#state.down(lastError)
+      if (!this.#closing) this.state.down(lastError())
     })
     subscriber.on('ready', () => {
       subscriber.subscribe(channel).then(() => {
@@ -83,16 +61,16 @@ export class RedisAdapter implements PubSubAdapter {
     })
     subscriber.on('close', () => {
       this.#subscribed = false
-      if (!this.#closing) this.#state.down(lastError)
+      if (!this.#closing) this.state.down(lastError())
     })
     // the Buffer variant hands over the payload bytes as they came off the socket
-    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#inbox.receive(message))
+    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.inbox.receive(message))
 
-    await this.#state.firstAttempt(connectTimeoutMs)
+    await this.state.firstAttempt(connectTimeoutMs)
   }
 
   #up () {
-    if (this.#publisherReady && this.#subscribed) this.#state.up()
+    if (this.#publisherReady && this.#subscribed) this.state.up()
   }
 
   async publish (envelope: Envelope) {

@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { spawnServer, type ServerProcess } from './child.js'
 import { connect, type TestClient } from './client.js'
+import { fetchMetrics, metricValue } from './server.js'
 
 /** Short reconnect and publish timeouts, so an outage test sees the whole cycle in a second or two. */
 export const FAST_RECOVERY_ENV = {
@@ -93,6 +95,29 @@ export async function broadcastAndTally (senders: TestClient[], receivers: TestC
     }
   }
   return { lost, duplicated, delivered, acks, senders: fromIds }
+}
+
+/**
+ * The cross-instance check every adapter passes: three instances on `env`, three clients on each, 50 broadcasts
+ * from clients spread over all three. Asserts each reached all nine clients exactly once and was acknowledged,
+ * and each instance took every envelope off the broker once.
+ */
+export async function assertNineClientsOnThreeInstances (t: TestContext, env: Record<string, string>, tag: string): Promise<void> {
+  const servers = await spawnCluster(t, 3, env)
+  const clients = (await Promise.all(servers.map((server) => connectMany(t, server.url, 3)))).flat()
+  const tally = await broadcastAndTally(clients, clients, 50, tag)
+  t.diagnostic(`delivered ${tally.delivered}, lost ${tally.lost}, duplicated ${tally.duplicated}, acks ${tally.acks.length}`)
+  assert.deepEqual({ lost: tally.lost, duplicated: tally.duplicated, delivered: tally.delivered }, { lost: 0, duplicated: 0, delivered: 450 })
+  assert.equal(tally.acks.length, 50)
+  for (const ack of tally.acks) assert.deepEqual(ack, { jsonrpc: '2.0', id: (ack as { id: string }).id, result: { published: true } })
+  // senders sat on all three instances: the ids carry the instance id
+  assert.deepEqual([...new Set([...tally.senders].map((id) => id.split('.')[0]))].sort(), ['node0', 'node1', 'node2'])
+  for (const server of servers) {
+    const metrics = await fetchMetrics(server.http)
+    // every instance received all 51 envelopes (50 + the marker) from the broker, once each
+    assert.equal(metricValue(metrics, 'ws_pubsub_received_total'), 51)
+    assert.equal(metricValue(metrics, 'ws_pubsub_connected'), 1)
+  }
 }
 
 /** Polls `/health` every 25 ms until it answers `status`; the poll is the event wait, the deadline bounds it. */

@@ -2,27 +2,13 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { connect as natsConnect } from 'nats'
 import { startBroker } from '../helpers/brokers.js'
-import { broadcastAndTally, connectMany, spawnCluster } from '../helpers/cluster.js'
+import { assertNineClientsOnThreeInstances, broadcastAndTally, connectMany, spawnCluster } from '../helpers/cluster.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 
 test('50 broadcasts from clients on three nats instances reach all nine clients exactly once', { timeout: 60_000 }, async (t) => {
   const nats = await startBroker(t, 'nats')
   if (!nats) return
-  const servers = await spawnCluster(t, 3, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'nats', WS_NATS_URL: nats.url })
-  const clients = (await Promise.all(servers.map((server) => connectMany(t, server.url, 3)))).flat()
-
-  const tally = await broadcastAndTally(clients, clients, 50, 'nats')
-
-  t.diagnostic(`delivered ${tally.delivered}, lost ${tally.lost}, duplicated ${tally.duplicated}, acks ${tally.acks.length}`)
-  assert.deepEqual({ lost: tally.lost, duplicated: tally.duplicated, delivered: tally.delivered }, { lost: 0, duplicated: 0, delivered: 450 })
-  assert.equal(tally.acks.length, 50)
-  for (const ack of tally.acks) assert.deepEqual(ack, { jsonrpc: '2.0', id: (ack as { id: string }).id, result: { published: true } })
-  assert.deepEqual([...new Set([...tally.senders].map((id) => id.split('.')[0]))].sort(), ['node0', 'node1', 'node2'])
-  for (const server of servers) {
-    const metrics = await fetchMetrics(server.http)
-    assert.equal(metricValue(metrics, 'ws_pubsub_received_total'), 51)
-    assert.equal(metricValue(metrics, 'ws_pubsub_connected'), 1)
-  }
+  await assertNineClientsOnThreeInstances(t, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'nats', WS_NATS_URL: nats.url }, 'nats')
 })
 
 test('garbage published on the nats subject is counted, logged once and does not break delivery', { timeout: 60_000 }, async (t) => {

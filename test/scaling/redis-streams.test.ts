@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test'
 import { Redis } from 'ioredis'
 import { startBroker } from '../helpers/brokers.js'
 import { type TestClient } from '../helpers/client.js'
-import { broadcastAndTally, connectMany, FAST_RECOVERY_ENV, spawnCluster, waitForHealth } from '../helpers/cluster.js'
+import { assertNineClientsOnThreeInstances, broadcastAndTally, connectMany, FAST_RECOVERY_ENV, spawnCluster, waitForHealth } from '../helpers/cluster.js'
 import { runOutage } from '../helpers/outage.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
@@ -11,12 +11,7 @@ import { startTcpProxy } from '../helpers/tcp-proxy.js'
 test('50 broadcasts from clients on three redis-streams instances reach all nine clients exactly once', { timeout: 60_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
-  const servers = await spawnCluster(t, 3, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis-streams', WS_REDIS_URL: redis.url })
-  const clients = (await Promise.all(servers.map((server) => connectMany(t, server.url, 3)))).flat()
-  const tally = await broadcastAndTally(clients, clients, 50, 'streams')
-  t.diagnostic(`delivered ${tally.delivered}, lost ${tally.lost}, duplicated ${tally.duplicated}, acks ${tally.acks.length}`)
-  assert.deepEqual({ lost: tally.lost, duplicated: tally.duplicated, delivered: tally.delivered }, { lost: 0, duplicated: 0, delivered: 450 })
-  assert.deepEqual([...new Set([...tally.senders].map((id) => id.split('.')[0]))].sort(), ['node0', 'node1', 'node2'])
+  await assertNineClientsOnThreeInstances(t, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis-streams', WS_REDIS_URL: redis.url }, 'streams')
 })
 
 /**

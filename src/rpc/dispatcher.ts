@@ -34,6 +34,8 @@ type Reply = string | undefined
 
 const MAX_PARAM_ERRORS = 5
 
+const secondsSince = (started: number) => (performance.now() - started) / 1000
+
 /** Parses a text frame, runs the methods it names and builds the JSON-RPC 2.0 answer. */
 export class Dispatcher {
   readonly #routes = new Map<string, Route>()
@@ -102,33 +104,33 @@ export class Dispatcher {
     const route = this.#routes.get(request.method)
     const started = performance.now()
     if (route === undefined) {
-      this.#unknownDuration.observe((performance.now() - started) / 1000)
+      this.#unknownDuration.observe(secondsSince(started))
       return this.#fail(request, methodNotFound(request.method))
     }
     const params = request.params === undefined ? {} : request.params
     if (!route.validator.Check(params)) {
-      route.duration.observe((performance.now() - started) / 1000)
+      route.duration.observe(secondsSince(started))
       return this.#fail(request, invalidParams(this.#paramErrors(route, params)))
     }
     let result: unknown
     try {
       result = route.method.handle(params, { client, hub: this.#hub, pubsub: this.#pubsub, log: this.#log })
     } catch (err) {
-      route.duration.observe((performance.now() - started) / 1000)
+      route.duration.observe(secondsSince(started))
       return this.#thrown(request, err, client)
     }
     if (result instanceof Promise) {
       return result.then(
         (value) => {
-          route.duration.observe((performance.now() - started) / 1000)
+          route.duration.observe(secondsSince(started))
           return this.#succeed(request, value, client)
         },
         (err) => {
-          route.duration.observe((performance.now() - started) / 1000)
+          route.duration.observe(secondsSince(started))
           return this.#thrown(request, err, client)
         })
     }
-    route.duration.observe((performance.now() - started) / 1000)
+    route.duration.observe(secondsSince(started))
     return this.#succeed(request, result, client)
   }
 

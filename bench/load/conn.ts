@@ -18,6 +18,8 @@ export interface BenchConn {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 15_000
+/** A Buffer goes out as a binary frame unless told otherwise; every server here expects text. */
+const TEXT_FRAME = { binary: false } as const
 
 export function openConn (kind: Kind, url: string, localAddress: string): Promise<BenchConn> {
   return kind === 'sio' ? openSocketIo(url, localAddress) : openWs(kind, url, localAddress)
@@ -26,22 +28,24 @@ export function openConn (kind: Kind, url: string, localAddress: string): Promis
 function openWs (kind: Kind, url: string, localAddress: string): Promise<BenchConn> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { localAddress, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS })
-    let nextId = 0
     let pending: (() => void) | undefined
+    // the echo request is encoded once: per-request string building would load the generator's core, not the server's
+    let echoText: string | undefined
+    let echoFrame = Buffer.alloc(0)
     const conn: BenchConn = {
       broadcast: kind === 'ours'
         // a notification: the server answers nothing, like the raw ws peer
         ? (text) => socket.send(`{"jsonrpc":"2.0","method":"broadcast","params":{"text":"${text}"}}`)
         : (text) => socket.send(text),
-      echo: kind === 'ours'
-        ? (text, onReply) => {
-            pending = onReply
-            socket.send(`{"jsonrpc":"2.0","id":${nextId++},"method":"self.reply","params":{"text":"${text}"}}`)
-          }
-        : (text, onReply) => {
-            pending = onReply
-            socket.send(text)
-          },
+      echo: (text, onReply) => {
+        pending = onReply
+        if (text !== echoText) {
+          echoText = text
+          // one request in flight per connection, so one id serves them all
+          echoFrame = Buffer.from(kind === 'ours' ? `{"jsonrpc":"2.0","id":1,"method":"self.reply","params":{"text":"${text}"}}` : text)
+        }
+        socket.send(echoFrame, TEXT_FRAME)
+      },
       onBroadcast: () => {},
       onClosed: () => {},
       close: () => socket.terminate()

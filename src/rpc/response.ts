@@ -6,7 +6,12 @@ export type RequestId = string | number | null
 export function resultResponse (id: RequestId, result: unknown): string {
   // a function or symbol result serializes to undefined, like undefined itself: the reply still carries `result`
   const body = JSON.stringify(result) ?? 'null'
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${body}}`
+  return '{"jsonrpc":"2.0","id":' + idText(id) + ',"result":' + body + '}'
+}
+
+/** A request id is a finite number, a string or null; a number's decimal form is already its JSON (-0 too). */
+function idText (id: RequestId): string {
+  return typeof id === 'number' ? '' + id : JSON.stringify(id)
 }
 
 export function errorResponse (id: RequestId, error: RpcError): string {

@@ -12,6 +12,7 @@ import upgradeGuardPlugin from '../plugins/upgrade-guard.js'
 import wsRoute from '../routes/ws.js'
 import healthRoute from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
+import { holdTickShape } from './runtime/tick-shape.js'
 
 /**
  * permessage-deflate is opt-in: it costs CPU per message and zlib memory per connection that uses it. No context
@@ -27,6 +28,7 @@ function deflateOptions (config: FastifyInstance['wsConfig']) {
 export interface WsServerOptions extends ConfigOptions, RpcOptions {}
 
 async function wsServer (fastify: FastifyInstance, opts: WsServerOptions) {
+  holdTickShape()
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(metricsPlugin)
   await fastify.register(hubPlugin)

@@ -3,6 +3,9 @@ import wsServer from './app.js'
 import configPlugin from '../plugins/config.js'
 import { serializeRequest } from './auth/redact-url.js'
 import { serverOptionsFromEnv } from './config/security-env.js'
+import { holdTickShape } from './runtime/tick-shape.js'
+
+holdTickShape()
 
 /** Log configuration must be known before Fastify exists; the rest is validated by the config plugin. */
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

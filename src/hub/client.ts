@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws'
 import { CloseCode } from '../close-codes.js'
-import { textFrame, writeFrame } from './frame.js'
+import { asciiTextFrame, textFrame, writeFrame } from './frame.js'
 import type { Hub } from './hub.js'
 
 /** How long a slow consumer's close frame may wait behind its full buffer before the socket is destroyed. */
@@ -33,6 +33,10 @@ export class Client {
   send (data: Buffer | string): boolean {
     // a client that negotiated permessage-deflate gets ws's own framing, which compresses above the threshold
     if (this.hub.deflate && this.socket.extensions !== '') return this.#sendThroughWs(data)
+    if (typeof data === 'string') {
+      const frame = asciiTextFrame(data)
+      if (frame !== undefined) return this.sendFrame(frame, data)
+    }
     return this.sendFrame(textFrame(data), data)
   }
 
@@ -40,7 +44,7 @@ export class Client {
    * `send` with the frame already built: a broadcast frames its payload once for every recipient (see frame.ts).
    * It goes out uncompressed even on a deflate connection; RFC 7692 lets a sender leave any message uncompressed.
    */
-  sendFrame (frame: Buffer, payload: Buffer | string): boolean {
+  sendFrame (frame: Buffer | string, payload: Buffer | string): boolean {
     if (!this.#canSend()) return false
     // ws falls back to framing it itself when its sender still holds something, so order is kept
     if (!writeFrame(this.socket, frame)) this.socket.send(payload, TEXT_FRAME)

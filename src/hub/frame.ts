@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws'
 
 /** The parts of a `ws` WebSocket that the pre-framed path reads; when any is missing it falls back to `send`. */
 interface WsInternals {
-  _socket?: { write (chunk: Buffer): boolean }
+  _socket?: { write (chunk: Buffer | string, encoding?: BufferEncoding): boolean }
   _sender?: { _queue?: unknown[], _state?: number }
 }
 
@@ -34,12 +34,25 @@ export function textFrame (payload: Buffer | string): Buffer {
 }
 
 /**
+ * The same frame as a latin1 string when `text` is pure ASCII (its UTF-8 length equals its length), else undefined.
+ * A one-byte string goes to the socket as it is: no Buffer is allocated for a single reply.
+ */
+export function asciiTextFrame (text: string): string | undefined {
+  const length = text.length
+  if (Buffer.byteLength(text) !== length) return undefined
+  if (length < 126) return String.fromCharCode(0x81, length) + text
+  if (length < 65_536) return String.fromCharCode(0x81, 126, length >>> 8, length & 0xff) + text
+  return undefined
+}
+
+/**
  * Writes a pre-built frame straight to the TCP socket. Only when ws's sender has nothing queued, so the
  * frame cannot overtake one ws still holds; returns false otherwise and the caller uses `socket.send`.
  */
-export function writeFrame (socket: WebSocket, frame: Buffer): boolean {
+export function writeFrame (socket: WebSocket, frame: Buffer | string): boolean {
   const { _sender: sender, _socket: tcp } = socket as unknown as WsInternals
   if (tcp === undefined || sender === undefined || sender._state !== SENDER_IDLE || sender._queue?.length !== 0) return false
-  tcp.write(frame)
+  if (typeof frame === 'string') tcp.write(frame, 'latin1')
+  else tcp.write(frame)
   return true
 }

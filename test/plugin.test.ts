@@ -14,10 +14,21 @@ const shout = defineMethod({
   }
 })
 
+/** Declares its result: what the schema does not name stays on the server. */
+const profile = defineMethod({
+  name: 'chat.profile',
+  params: Type.Object({ name: Type.String() }),
+  result: Type.Object({ name: Type.String(), online: Type.Boolean() }),
+  handle ({ name }) {
+    if (name === 'ghost') return { online: false }
+    return { name, online: true, passwordHash: 'not for the wire' }
+  }
+})
+
 async function hostApp (t: import('node:test').TestContext, config: Record<string, string | number | boolean> = {}) {
   const app = Fastify({ logger: false })
   app.get('/api/hello', async () => ({ hello: 'world' }))
-  await app.register(wsServer, { config: { WS_LOG_LEVEL: 'silent', ...config }, methods: [shout] })
+  await app.register(wsServer, { config: { WS_LOG_LEVEL: 'silent', ...config }, methods: [shout, profile] })
   t.after(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
@@ -46,6 +57,17 @@ test('a method added by the host is validated against its schema before it runs'
   assert.deepEqual(await client.call('chat.shout', { text: 'forbidden' }, 3), {
     jsonrpc: '2.0', id: 3, error: { code: -32010, message: 'Not allowed here' }
   })
+})
+
+test('a method with a result schema answers only what the schema names, and -32603 when it cannot', async (t) => {
+  const { url } = await hostApp(t)
+  const client = await connect(t, url)
+  assert.deepEqual(await client.call('chat.profile', { name: 'ann' }), { jsonrpc: '2.0', id: 1, result: { name: 'ann', online: true } })
+  assert.deepEqual(await client.call('chat.profile', { name: 'ghost' }, 2), {
+    jsonrpc: '2.0', id: 2, error: { code: -32603, message: 'Internal error' }
+  })
+  // the connection goes on after the failed serialization
+  assert.deepEqual(await client.call('self.reply', { text: 'still here' }, 3), { jsonrpc: '2.0', id: 3, result: { text: 'still here' } })
 })
 
 test('the server\'s hooks stay inside it: auth guards /ws but not the host\'s routes', async (t) => {

@@ -9,6 +9,7 @@ import { pubsubUnavailable } from '../rpc/rpc-error.js'
 export default defineMethod({
   name: 'broadcast',
   params: Type.Object({ text: Type.String() }),
+  result: Type.Object({ published: Type.Boolean() }),
   async handle ({ text }, { client, pubsub, log }) {
     const notification = { jsonrpc: '2.0', method: 'broadcast', params: { text, from: client.id } }
     try {

@@ -5,6 +5,7 @@ import { defineMethod } from '../rpc/method.js'
 export default defineMethod({
   name: 'self.reply',
   params: Type.Object({ text: Type.String() }),
+  result: Type.Object({ text: Type.String() }),
   handle ({ text }) {
     return { text }
   }

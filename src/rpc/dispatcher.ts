@@ -1,3 +1,4 @@
+import fastJson from 'fast-json-stringify'
 import type { TSchema } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
 import type { DurationSeries } from '../duration-histogram.js'
@@ -9,12 +10,13 @@ import type { Fanout } from '../pubsub/fanout.js'
 import { capStrings } from '../limits/string-cap.js'
 import type { Method } from './method.js'
 import { readRequest, type RpcRequest } from './request.js'
-import { errorResponse, resultResponse } from './response.js'
+import { errorResponse, resultResponse, type ResultSerializer } from './response.js'
 import { internalError, invalidParams, invalidRequest, methodNotFound, parseError, RpcError } from './rpc-error.js'
 
 interface Route {
   method: Method
   validator: Validator<Record<PropertyKey, TSchema>, TSchema>
+  serialize: ResultSerializer
   duration: DurationSeries
 }
 
@@ -63,6 +65,7 @@ export class Dispatcher {
     this.#routes.set(method.name, {
       method,
       validator: Compile(Number.isFinite(this.#maxStringLength) ? capStrings(method.params, this.#maxStringLength) : method.params),
+      serialize: method.result === undefined ? JSON.stringify : fastJson(method.result),
       duration: this.#metrics.rpcDuration.labels(method.name)
     })
   }
@@ -123,7 +126,7 @@ export class Dispatcher {
       return result.then(
         (value) => {
           route.duration.observe(secondsSince(started))
-          return this.#succeed(request, value, client)
+          return this.#succeed(request, route, value, client)
         },
         (err) => {
           route.duration.observe(secondsSince(started))
@@ -131,13 +134,13 @@ export class Dispatcher {
         })
     }
     route.duration.observe(secondsSince(started))
-    return this.#succeed(request, result, client)
+    return this.#succeed(request, route, result, client)
   }
 
-  #succeed (request: RpcRequest, result: unknown, client: Client): Reply {
+  #succeed (request: RpcRequest, route: Route, result: unknown, client: Client): Reply {
     if (request.isNotification) return undefined
     try {
-      return resultResponse(request.id, result)
+      return resultResponse(request.id, result, route.serialize)
     } catch (err) {
       return this.#thrown(request, err, client)
     }

@@ -18,6 +18,12 @@ export interface Method<S extends TSchema = TSchema> {
   name: string
   /** Params are validated against this before `handle` runs; a mismatch answers -32602. */
   params: S
+  /**
+   * JSON Schema of the result, optional. When given, results are written by a serializer compiled from it once
+   * (fast-json-stringify, as Fastify does for response schemas): quicker than `JSON.stringify`, and properties the
+   * schema does not name are left out. A result it cannot write (a required property missing) answers -32603.
+   */
+  result?: TSchema
   /** Returns the result, or throws an `RpcError` on purpose. Anything else thrown becomes -32603. */
   handle (params: Static<S>, ctx: MethodContext): unknown
 }

@@ -2,10 +2,13 @@ import type { RpcError } from './rpc-error.js'
 
 export type RequestId = string | number | null
 
+/** Writes a result as JSON; undefined for what JSON cannot hold (undefined, a function, a symbol). */
+export type ResultSerializer = (result: unknown) => string | undefined
+
 /** Built by concatenation: one `JSON.stringify` of a wrapper object costs about a third more per reply. */
-export function resultResponse (id: RequestId, result: unknown): string {
+export function resultResponse (id: RequestId, result: unknown, serialize: ResultSerializer = JSON.stringify): string {
   // a function or symbol result serializes to undefined, like undefined itself: the reply still carries `result`
-  const body = JSON.stringify(result) ?? 'null'
+  const body = serialize(result) ?? 'null'
   return '{"jsonrpc":"2.0","id":' + idText(id) + ',"result":' + body + '}'
 }
 

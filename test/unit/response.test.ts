@@ -14,3 +14,8 @@ test('resultResponse carries a result that serializes to nothing as null', () =>
   assert.deepEqual(JSON.parse(resultResponse(1, undefined)), { jsonrpc: '2.0', id: 1, result: null })
   assert.deepEqual(JSON.parse(resultResponse(2, () => 1)), { jsonrpc: '2.0', id: 2, result: null })
 })
+
+test('resultResponse writes the result with the serializer it is given', () => {
+  const upper = (result: unknown) => JSON.stringify(result).toUpperCase()
+  assert.equal(resultResponse(3, { text: 'ping' }, upper), '{"jsonrpc":"2.0","id":3,"result":{"TEXT":"PING"}}')
+})

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws'
 import { CloseCode } from '../close-codes.js'
-import { asciiTextFrame, textFrame, writeFrame } from './frame.js'
+import { replyFrame, textFrame, writeFrame } from './frame.js'
 import type { Hub } from './hub.js'
 
 /** How long a slow consumer's close frame may wait behind its full buffer before the socket is destroyed. */
@@ -33,11 +33,7 @@ export class Client {
   send (data: Buffer | string): boolean {
     // a client that negotiated permessage-deflate gets ws's own framing, which compresses above the threshold
     if (this.hub.deflate && this.socket.extensions !== '') return this.#sendThroughWs(data)
-    if (typeof data === 'string') {
-      const frame = asciiTextFrame(data)
-      if (frame !== undefined) return this.sendFrame(frame, data)
-    }
-    return this.sendFrame(textFrame(data), data)
+    return this.sendFrame(typeof data === 'string' ? replyFrame(data) : textFrame(data), data)
   }
 
   /**

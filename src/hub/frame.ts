@@ -14,7 +14,10 @@ const SENDER_IDLE = 0
  * each recipient then costs one socket write instead of a frame header, an options object and a corked writev.
  */
 export function textFrame (payload: Buffer | string): Buffer {
-  const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length
+  return frameOf(payload, typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length)
+}
+
+function frameOf (payload: Buffer | string, length: number): Buffer {
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10
   const frame = Buffer.allocUnsafe(headerLength + length)
   frame[0] = 0x81
@@ -34,15 +37,16 @@ export function textFrame (payload: Buffer | string): Buffer {
 }
 
 /**
- * The same frame as a latin1 string when `text` is pure ASCII (its UTF-8 length equals its length), else undefined.
- * A one-byte string goes to the socket as it is: no Buffer is allocated for a single reply.
+ * The frame of one reply. When `text` is pure ASCII (its UTF-8 length equals its length) and under 64 KiB, the frame
+ * is a latin1 string that goes to the socket as it is, with no Buffer allocated; otherwise the Buffer frame.
  */
-export function asciiTextFrame (text: string): string | undefined {
-  const length = text.length
-  if (Buffer.byteLength(text) !== length) return undefined
-  if (length < 126) return String.fromCharCode(0x81, length) + text
-  if (length < 65_536) return String.fromCharCode(0x81, 126, length >>> 8, length & 0xff) + text
-  return undefined
+export function replyFrame (text: string): Buffer | string {
+  const length = Buffer.byteLength(text)
+  if (length === text.length) {
+    if (length < 126) return String.fromCharCode(0x81, length) + text
+    if (length < 65_536) return String.fromCharCode(0x81, 126, length >>> 8, length & 0xff) + text
+  }
+  return frameOf(text, length)
 }
 
 /**

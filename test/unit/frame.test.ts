@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import WebSocket, { WebSocketServer } from 'ws'
-import { asciiTextFrame, textFrame, writeFrame } from '../../src/hub/frame.js'
+import { replyFrame, textFrame, writeFrame } from '../../src/hub/frame.js'
 
 test('a pre-built frame reaches a ws client as the same text, at every header length', async (t) => {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
@@ -19,29 +19,27 @@ test('a pre-built frame reaches a ws client as the same text, at every header le
       const frame = textFrame(i % 2 === 0 ? text : Buffer.from(text))
       assert.equal(writeFrame(socket, frame), true)
     }
-    // the string form, wherever it applies: ASCII up to 16-bit lengths
-    for (const text of texts) {
-      const frame = asciiTextFrame(text)
-      if (frame !== undefined) assert.equal(writeFrame(socket, frame), true)
-    }
+    // the reply form of every text: a latin1 string for ASCII up to 16-bit lengths, the Buffer frame otherwise
+    for (const text of texts) assert.equal(writeFrame(socket, replyFrame(text)), true)
   })
-  const stringFramed = ['', 'x'.repeat(125), 'x'.repeat(126), 'y'.repeat(65_535)]
   const client = new WebSocket(`ws://127.0.0.1:${port}`)
   t.after(() => client.terminate())
   const received: Array<[string, boolean]> = []
   await new Promise<void>((resolve) => {
     client.on('message', (data, isBinary) => {
       received.push([data.toString(), isBinary])
-      if (received.length === texts.length + stringFramed.length) resolve()
+      if (received.length === 2 * texts.length) resolve()
     })
   })
-  assert.deepEqual(received, [...texts, ...stringFramed].map((text) => [text, false]))
+  assert.deepEqual(received, [...texts, ...texts].map((text) => [text, false]))
 })
 
-test('the string form is the same bytes as the Buffer form, and only for ASCII up to 16-bit lengths', () => {
+test('a reply frame is a latin1 string only for ASCII up to 16-bit lengths, and the same bytes as the Buffer frame', () => {
   for (const text of ['', '{"jsonrpc":"2.0","id":1,"result":{"text":"ping"}}', 'a'.repeat(125), 'a'.repeat(126), 'b'.repeat(65_535)]) {
-    assert.deepEqual(Buffer.from(asciiTextFrame(text)!, 'latin1'), textFrame(text))
+    const frame = replyFrame(text)
+    assert.equal(typeof frame, 'string')
+    assert.deepEqual(Buffer.from(frame as string, 'latin1'), textFrame(text))
   }
   // a latin1 write of these would not be their UTF-8 bytes; beyond 65,535 the header needs 64 bits
-  for (const text of ['é', 'x\u0080', '\u{1F600}', 'c'.repeat(65_536)]) assert.equal(asciiTextFrame(text), undefined)
+  for (const text of ['é', 'x\u0080', '\u{1F600}', 'c'.repeat(65_536)]) assert.deepEqual(replyFrame(text), textFrame(text))
 })

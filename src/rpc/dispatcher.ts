@@ -43,7 +43,7 @@ const MAX_PARAM_ERRORS = 5
 /** Params text that is not one structured JSON value: the whole frame then goes through JSON.parse for its error. */
 const NOT_READ = Symbol('not read')
 
-function readParams (route: Route | undefined, text: string, start: number): unknown {
+function paramsOf (route: Route | undefined, text: string, start: number): unknown {
   const end = text.length - 1
   const read = route?.readParams?.(text, start, end)
   if (read !== undefined) return read
@@ -106,7 +106,7 @@ export class Dispatcher {
     const envelope = readCanonicalEnvelope(text)
     if (envelope !== undefined) {
       const route = this.#routes.get(envelope.method)
-      const params = envelope.paramsStart === -1 ? undefined : readParams(route, text, envelope.paramsStart)
+      const params = envelope.paramsStart === -1 ? undefined : paramsOf(route, text, envelope.paramsStart)
       if (params !== NOT_READ) {
         return this.#run({ method: envelope.method, params, id: envelope.id, isNotification: envelope.isNotification }, route, client)
       }

@@ -61,7 +61,7 @@ function startOne (name: TargetName, index: number, port: number, mode: string, 
       // ours-b: ours (local) with BENCH_B_ENV (`KEY=value,...`) added, for A/B runs of a change behind a flag,
       // or from another checkout (BENCH_B_ROOT, e.g. a `git worktree` of an earlier commit) to compare commits
       const entry = name === 'ours-b' && process.env.BENCH_B_ROOT ? `${process.env.BENCH_B_ROOT}/src/server.ts` : 'src/server.ts'
-      const extra = name === 'ours-b' ? Object.fromEntries((process.env.BENCH_B_ENV ?? '').split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])) : {}
+      const extra = name === 'ours-b' ? Object.fromEntries((process.env.BENCH_B_ENV ?? '').split(',').filter(Boolean).map(splitOnEquals)) : {}
       const adapter = name === 'ours' || name === 'ours-b' ? 'local' : name.slice('ours-'.length)
       return startPinned(name, [...NODE, entry], port, {
         WS_HOST: '127.0.0.1',
@@ -81,4 +81,10 @@ function startOne (name: TargetName, index: number, port: number, mode: string, 
       })
     }
   }
+}
+
+/** `KEY=value` into its two parts; the value may hold `=` itself (NODE_OPTIONS=--flag=1). */
+function splitOnEquals (pair: string): [string, string] {
+  const at = pair.indexOf('=')
+  return [pair.slice(0, at), pair.slice(at + 1)]
 }

@@ -1,4 +1,4 @@
-import { integerEnd, plainStringEnd } from './json-scan.js'
+import { CLOSE_BRACE, integerEnd, plainStringEnd } from './json-scan.js'
 
 /** The members of a request read without JSON.parse; the params are only located. */
 export interface CanonicalEnvelope {
@@ -15,7 +15,6 @@ const METHOD = '"method":"'
 const PARAMS = ',"params":'
 
 const COMMA = 0x2c
-const CLOSE_BRACE = 0x7d
 
 /**
  * Reads the envelope as client libraries write it: `{"jsonrpc":"2.0","id":<integer>,"method":"<name>","params":…}`

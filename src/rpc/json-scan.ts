@@ -1,6 +1,7 @@
 /** Scanners for the few JSON tokens the request fast paths read themselves; each returns an end index or -1. */
 
-const QUOTE = 0x22
+export const QUOTE = 0x22
+export const CLOSE_BRACE = 0x7d
 const BACKSLASH = 0x5c
 const MINUS = 0x2d
 const DOT = 0x2e

@@ -1,5 +1,5 @@
 import type { TSchema } from 'typebox'
-import { numberEnd, plainStringEnd } from './json-scan.js'
+import { CLOSE_BRACE, numberEnd, plainStringEnd, QUOTE } from './json-scan.js'
 
 /** Reads the params value in `text` from `start` to just before `end`; undefined when it is not in the expected shape. */
 export type ParamsReader = (text: string, start: number, end: number) => object | undefined
@@ -8,9 +8,6 @@ type ValueKind = 'string' | 'number' | 'boolean'
 
 /** More properties than this and a request is not worth a reader of its own. */
 const MAX_PROPERTIES = 8
-
-const QUOTE = 0x22
-const CLOSE_BRACE = 0x7d
 
 /**
  * A reader for params written the way the method's schema lists them: an object whose properties (strings without

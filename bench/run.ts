@@ -131,7 +131,7 @@ async function main () {
               await trial(audience, plan.cluster.rate, 1_000)
               const fixed = await trial(audience, plan.cluster.rate, plan.cluster.durationMs)
               logTrial(fixed)
-              results.add('cluster', name, fixed)
+              results.add('cluster', name, { ...fixed, ...byInstance(fixed) })
               if (name.startsWith('ours') && !Number.isNaN(localMax) && localMax > 0) {
                 await sleep(300)
                 const atMax = await trial(audience, localMax, plan.searchMs)
@@ -169,9 +169,14 @@ async function main () {
   if (args.out !== undefined) writeFileSync(args.out, document)
 }
 
+/** Each instance's p50 as its own field, so a table can show which instance the shared core served first. */
+function byInstance (r: TrialResult): Record<string, number> {
+  return Object.fromEntries(r.instanceP50.map((us, i) => [`p50Instance${i}`, us]))
+}
+
 function logTrial (r: TrialResult) {
   log(`  ${r.rate} msg/s: ${r.deliveredPerSec.toFixed(0)} delivered/s, p50 ${(r.p50 / 1000).toFixed(2)} ms, p99 ${(r.p99 / 1000).toFixed(2)} ms, ` +
-    `cross p50 ${(r.crossP50 / 1000).toFixed(2)} ms, lost ${r.lost}, dup ${r.duplicated}, ${r.cpuUsPerMsg.toFixed(2)} µs/msg, load-gen ${r.loadCpuPct.toFixed(0)}%`)
+    `cross p50 ${(r.crossP50 / 1000).toFixed(2)} ms${r.instanceP50.length > 1 ? ` (by instance ${r.instanceP50.map((us) => (us / 1000).toFixed(2)).join(' / ')})` : ''}, lost ${r.lost}, dup ${r.duplicated}, ${r.cpuUsPerMsg.toFixed(2)} µs/msg, load-gen ${r.loadCpuPct.toFixed(0)}%`)
 }
 
 main().then(() => process.exit(0), (err) => {

@@ -5,8 +5,9 @@ export interface Spread {
   max: number
 }
 
-export function spread (values: number[]): Spread {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b)
+/** Missing figures (a field one repetition or target lacks) and NaN are left out. */
+export function spread (values: Array<number | undefined>): Spread {
+  const sorted = values.filter((v): v is number => typeof v === 'number' && !Number.isNaN(v)).sort((a, b) => a - b)
   if (sorted.length === 0) return { median: NaN, min: NaN, max: NaN }
   const mid = sorted.length >> 1
   const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2

@@ -27,6 +27,8 @@ export interface TrialResult {
   /** p50 of receivers on other instances than the sender's, µs (NaN on one instance). */
   crossP50: number
   crossP99: number
+  /** p50 of each instance's receivers, µs, in instance order (the sender's first). */
+  instanceP50: number[]
   cpuUsPerMsg: number
   loadCpuPct: number
 }
@@ -84,6 +86,7 @@ export async function trial (audience: Audience, rate: number, durationMs: numbe
   const reports = [...await receivers.all({ type: 'report' }, 'report'), ...await sender.all({ type: 'report' }, 'report')]
   const all = new Histogram()
   const cross = new Histogram()
+  const perInstance = running.urls.map(() => new Histogram())
   let received = 0
   let duplicated = 0
   let closed = 0
@@ -93,6 +96,7 @@ export async function trial (audience: Audience, rate: number, durationMs: numbe
     closed += report.closed
     report.histograms.forEach((data, instance) => {
       all.merge(data)
+      perInstance[instance].merge(data)
       if (instance > 0) cross.merge(data)
     })
   }
@@ -112,6 +116,7 @@ export async function trial (audience: Audience, rate: number, durationMs: numbe
     max: all.max,
     crossP50: cross.quantile(0.5),
     crossP99: cross.quantile(0.99),
+    instanceP50: perInstance.map((histogram) => histogram.quantile(0.5)),
     cpuUsPerMsg: (cpuAfter - cpuBefore) / delivered,
     loadCpuPct: (loadAfter - loadBefore) / 10 / wallMs
   }

@@ -5,6 +5,7 @@ import type { MessageRate } from '../rate/message-rate.js'
 import { refuseFrame } from '../rate/refusal.js'
 import type { Client } from './client.js'
 import type { Hub } from './hub.js'
+import { readShortTextFrames } from './text-frame-reader.js'
 
 export interface ConnectionDeps {
   hub: Hub
@@ -21,12 +22,8 @@ export interface ConnectionDeps {
 export function attachConnection (socket: WebSocket, deps: ConnectionDeps, identity?: string): Client {
   const { hub, dispatcher, messageRate } = deps
   const client = hub.add(socket, identity)
-  socket.on('message', (data: RawData, isBinary: boolean) => {
+  function onText (text: string) {
     hub.metrics.messagesReceived.inc()
-    if (isBinary) {
-      client.close(CloseCode.UnsupportedData, 'binary frames are not supported')
-      return
-    }
     if (messageRate !== undefined) {
       const decision = messageRate.take(client, performance.now())
       if (decision.isFlooding) {
@@ -38,11 +35,20 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, ident
         return
       }
       if (decision.waitMs > 0) {
-        refuse(client, data.toString(), decision.waitMs)
+        refuse(client, text, decision.waitMs)
         return
       }
     }
-    dispatcher.handleFrame(data.toString(), client)
+    dispatcher.handleFrame(text, client)
+  }
+  readShortTextFrames(socket, onText)
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (!isBinary) {
+      onText(data.toString())
+      return
+    }
+    hub.metrics.messagesReceived.inc()
+    client.close(CloseCode.UnsupportedData, 'binary frames are not supported')
   })
   socket.on('pong', () => { client.isAlive = true })
   socket.on('close', () => { hub.remove(client) })

@@ -115,6 +115,7 @@ export function renderReport (results: Results, info: RunInfo): string {
 
   if (results.has('echo')) {
     out.push(`## Echo: ${info.plan.echo.clients} clients in a closed loop for ${info.plan.echo.durationMs / 1000} s (ours: \`self.reply\`; raw ws: echo; Socket.IO: ack)`, '')
+    out.push(`Medians of ${info.plan.echo.trials * info.reps} trials: ${info.plan.echo.trials} a repetition, the servers in turn.`, '')
     out.push(table(['server', 'req/s', '× ws', 'p50 ms', 'p99 ms', 'server CPU µs/req', '× ws', 'load-gen CPU %'], results.targets('echo').map((t) => [
       label(t),
       cell(results.get('echo', t, 'reqPerSec'), 1, 0),

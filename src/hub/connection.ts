@@ -1,11 +1,11 @@
-import type { WebSocket, RawData } from 'ws'
+import type { WebSocket } from 'ws'
 import { CloseCode } from '../close-codes.js'
 import type { Dispatcher } from '../rpc/dispatcher.js'
 import type { MessageRate } from '../rate/message-rate.js'
 import { refuseFrame } from '../rate/refusal.js'
 import type { Client } from './client.js'
 import type { Hub } from './hub.js'
-import { readShortTextFrames } from './text-frame-reader.js'
+import { onMessage } from './text-frame-reader.js'
 
 export interface ConnectionDeps {
   hub: Hub
@@ -22,8 +22,12 @@ export interface ConnectionDeps {
 export function attachConnection (socket: WebSocket, deps: ConnectionDeps, identity?: string): Client {
   const { hub, dispatcher, messageRate } = deps
   const client = hub.add(socket, identity)
-  function onText (text: string) {
+  onMessage(socket, (data, isBinary) => {
     hub.metrics.messagesReceived.inc()
+    if (isBinary) {
+      client.close(CloseCode.UnsupportedData, 'binary frames are not supported')
+      return
+    }
     if (messageRate !== undefined) {
       const decision = messageRate.take(client, performance.now())
       if (decision.isFlooding) {
@@ -35,20 +39,11 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, ident
         return
       }
       if (decision.waitMs > 0) {
-        refuse(client, text, decision.waitMs)
+        refuse(client, data.toString(), decision.waitMs)
         return
       }
     }
-    dispatcher.handleFrame(text, client)
-  }
-  readShortTextFrames(socket, onText)
-  socket.on('message', (data: RawData, isBinary: boolean) => {
-    if (!isBinary) {
-      onText(data.toString())
-      return
-    }
-    hub.metrics.messagesReceived.inc()
-    client.close(CloseCode.UnsupportedData, 'binary frames are not supported')
+    dispatcher.handleFrame(data.toString(), client)
   })
   socket.on('pong', () => { client.isAlive = true })
   socket.on('close', () => { hub.remove(client) })

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer'
-import type { WebSocket } from 'ws'
+import type { RawData, WebSocket } from 'ws'
 
 /** The parts of ws's Receiver (a Writable) that tell whether it sits between messages with nothing held. */
 interface ReceiverInternals {
@@ -25,38 +25,62 @@ const MASK_BIT = 0x80
 const SHORT_HEADER = 6
 const MAX_SHORT_LENGTH = 125
 
+/** A 'message' listener that also takes the decoded text, which is what the short-frame path hands it. */
+export type TextListener = (data: RawData | string, isBinary: boolean) => void
+
+/** ws's Receiver prototype, and the one derived from it with the short-frame `write`; made at the first socket. */
+let receiverPrototype: object | undefined
+let readerPrototype: object | undefined
+/** Each Receiver's listener. Kept here, not on the Receiver or in a closure: either costs every connection bytes. */
+const listeners = new WeakMap<object, TextListener>()
+
 /**
- * Reads short, whole text frames off each TCP chunk before ws's Receiver sees them, and hands their text to `onText`.
- * In a request/reply loop nearly every chunk is one such frame, and ws's general path pays for a Writable write
- * (with a tick after it), three buffer views and two event emits per frame.
+ * Adds `listener` for the socket's messages, and lets short, whole text frames reach it straight off each TCP chunk,
+ * as text, before ws's Receiver parses them. In a request/reply loop nearly every chunk is one such frame, and ws's
+ * general path pays for a Writable write (with a tick after it), three buffer views and two emits per frame.
  * Only a frame ws would accept as it stands is taken: FIN text, RSV clear, masked, within `maxPayload`, valid UTF-8,
  * with the Receiver between messages and holding nothing. Anything else (a control frame, a fragment, a partial or
- * bad frame) and all that follows it in the chunk go to ws unchanged, so ws still answers every protocol error,
- * close and ping, in order.
+ * bad frame) and all that follows it in the chunk go to ws's own `write`, so ws still answers every protocol error,
+ * close and ping, in order, and emits those messages to `listener` as usual.
  */
-export function readShortTextFrames (socket: WebSocket, onText: (text: string) => void): void {
+export function onMessage (socket: WebSocket, listener: TextListener): void {
+  socket.on('message', listener)
   const receiver = (socket as unknown as { _receiver?: ReceiverInternals })._receiver
-  if (receiver === undefined || typeof receiver.write !== 'function' || receiver._allowSynchronousEvents !== true) return
-  const write = receiver.write
-  receiver.write = function writeChunk (chunk: Buffer): boolean {
+  if (receiver === undefined || receiver._allowSynchronousEvents !== true) return
+  const prototype = Object.getPrototypeOf(receiver) as object
+  if (readerPrototype === undefined) {
+    if (typeof receiver.write !== 'function') return
+    receiverPrototype = prototype
+    readerPrototype = derivePrototype(prototype, receiver.write)
+  }
+  if (prototype !== receiverPrototype) return
+  listeners.set(receiver, listener)
+  Object.setPrototypeOf(receiver, readerPrototype)
+}
+
+function derivePrototype (prototype: object, write: (chunk: Buffer) => boolean): object {
+  const derived = Object.create(prototype) as ReceiverInternals
+  derived.write = function writeChunk (this: ReceiverInternals, chunk: Buffer): boolean {
+    const listener = listeners.get(this)!
     let at = 0
-    while (at < chunk.length && isIdle(receiver)) {
-      const end = shortTextFrameEnd(chunk, at, receiver._maxPayload)
+    while (at < chunk.length && isIdle(this)) {
+      const end = shortTextFrameEnd(chunk, at, this._maxPayload)
       if (end === -1) break
       const start = at + SHORT_HEADER
       const bits = unmask(chunk, start, end)
       // one pass unmasks and tells ASCII; any other text is checked as ws would, and masked again for ws when bad
       const ascii = bits < 0x80
-      if (!ascii && !receiver._skipUTF8Validation && !isUtf8(chunk.subarray(start, end))) {
+      if (!ascii && !this._skipUTF8Validation && !isUtf8(chunk.subarray(start, end))) {
         unmask(chunk, start, end)
         break
       }
-      onText(chunk.toString(ascii ? 'latin1' : 'utf8', start, end))
+      listener(chunk.toString(ascii ? 'latin1' : 'utf8', start, end), false)
       at = end
     }
     if (at === chunk.length) return true
-    return write.call(receiver, at === 0 ? chunk : chunk.subarray(at))
+    return write.call(this, at === 0 ? chunk : chunk.subarray(at))
   }
+  return derived
 }
 
 function isIdle (receiver: ReceiverInternals): boolean {

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import { test, type TestContext } from 'node:test'
-import { WebSocketServer } from 'ws'
-import { readShortTextFrames } from '../../src/hub/text-frame-reader.js'
+import { WebSocketServer, type RawData } from 'ws'
+import { onMessage } from '../../src/hub/text-frame-reader.js'
 import { frame, Op, openRaw, type Ending } from '../security/raw-ws.js'
 
 /** What a server made of one connection's bytes, in order: texts, binaries, pings, ws's errors and the close. */
 interface Connection {
   events: string[]
-  /** Texts that came through the short-frame reader rather than ws's Receiver. */
+  /** Texts that came through the short-frame reader rather than ws's own parsing. */
   read: number
   bytes: number
   closed: boolean
@@ -30,8 +30,13 @@ async function startServer (t: TestContext, withReader: boolean, maxPayload: num
     const connection: Connection = { events: [], read: 0, bytes: 0, closed: false, changed: () => {} }
     server.connections.push(connection)
     const { events } = connection
-    if (withReader) readShortTextFrames(socket, (text) => { connection.read++; events.push(`text ${text}`) })
-    socket.on('message', (data, isBinary) => events.push(isBinary ? `binary ${(data as Buffer).toString('hex')}` : `text ${data.toString()}`))
+    const listener = (data: RawData | string, isBinary: boolean) => {
+      events.push(isBinary ? `binary ${(data as Buffer).toString('hex')}` : `text ${data.toString()}`)
+      // the reader hands over the decoded text, ws's Receiver a Buffer
+      if (typeof data === 'string') connection.read++
+    }
+    if (withReader) onMessage(socket, listener)
+    else socket.on('message', listener)
     socket.on('ping', (data) => events.push(`ping ${data.toString('hex')}`))
     socket.on('error', (err) => events.push(`error ${(err as Error & { code: string }).code}`))
     socket.on('close', (code) => { events.push(`close ${code}`); connection.closed = true; connection.changed() })

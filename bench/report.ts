@@ -139,7 +139,7 @@ export function renderReport (results: Results, info: RunInfo): string {
   if (results.has('cluster-hop')) {
     const h = info.plan.clusterHop
     out.push(`## Cluster, the broker hop: ${h.receivers} receivers spread over the instances, sender on the first, ${h.rate} msg/s for ${h.durationMs / 1000} s`, '')
-    out.push('The same servers and columns with a light audience: a fan-out to ten receivers takes microseconds, so "added" is the time the broker path adds to a message, not which of three fan-outs sharing one core ran first.', '')
+    out.push(`The same servers and columns with a light audience: a fan-out to ${h.receivers / 3} receivers takes microseconds, so "added" is the time the broker path adds to a message, not which of three fan-outs sharing one core ran first.`, '')
     out.push(clusterTable(results, 'cluster-hop'), '')
     if (results.has('broker-hop')) {
       out.push(`For scale, the bare client's hop (bench/peers/broker-hop.ts): a publisher and two subscriber processes on the server core beside the broker, ioredis and nats.js with nothing of ours, ${h.rate} msg/s for ${h.durationMs / 1000} s; "age" is send to arrival.`, '')

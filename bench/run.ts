@@ -7,7 +7,7 @@ import { LOAD_CPU } from './procs.js'
 import { brokerHop } from './scenarios/broker-hop.js'
 import { capacity } from './scenarios/capacity.js'
 import { echoRound } from './scenarios/echo.js'
-import { closeAudience, openAudience, searchMaxRate, trial, type TrialResult } from './scenarios/fanout.js'
+import { closeAudience, openAudience, searchMaxRate, trial, warmedTrial, type TrialResult } from './scenarios/fanout.js'
 import { sleep } from './stats.js'
 import { startTarget, type TargetName } from './targets.js'
 import { Results } from './results.js'
@@ -88,8 +88,7 @@ async function main () {
             try {
               const audience = await openAudience(running, receivers)
               try {
-                await trial(audience, rate, 1_000) // warm-up: JIT and buffers
-                const fixed = await trial(audience, rate, plan.fixedMs)
+                const fixed = await warmedTrial(audience, rate, plan.fixedMs)
                 logTrial(fixed)
                 results.add(`fanout/${receivers}`, name, fixed)
                 if (process.env.BENCH_NO_SEARCH === '1') continue
@@ -131,8 +130,7 @@ async function main () {
           try {
             const audience = await openAudience(running, plan.cluster.receivers)
             try {
-              await trial(audience, plan.cluster.rate, 1_000)
-              const fixed = await trial(audience, plan.cluster.rate, plan.cluster.durationMs)
+              const fixed = await warmedTrial(audience, plan.cluster.rate, plan.cluster.durationMs)
               logTrial(fixed)
               results.add('cluster', name, { ...fixed, ...byInstance(fixed) })
               if (name.startsWith('ours') && !Number.isNaN(localMax) && localMax > 0) {
@@ -147,8 +145,7 @@ async function main () {
             // a few receivers: each fan-out takes microseconds, so the figure is the broker hop itself
             const light = await openAudience(running, plan.clusterHop.receivers)
             try {
-              await trial(light, plan.clusterHop.rate, 1_000)
-              const hop = await trial(light, plan.clusterHop.rate, plan.clusterHop.durationMs)
+              const hop = await warmedTrial(light, plan.clusterHop.rate, plan.clusterHop.durationMs)
               logTrial(hop)
               results.add('cluster-hop', name, { ...hop, ...byInstance(hop) })
             } finally {

@@ -43,8 +43,9 @@ function runPeer (args: string[]) {
   let errors = ''
   child.stderr.on('data', (chunk: Buffer) => { errors = (errors + chunk.toString()).slice(-2000) })
   const lines = createInterface({ input: child.stdout })
+  // 'close', not 'exit': by then the result line has been read off the pipe
   const exited = new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`broker-hop ${args[0]} exited with ${code}: ${errors}`)))
+    child.once('close', (code) => code === 0 ? resolve() : reject(new Error(`broker-hop ${args[0]} exited with ${code}: ${errors}`)))
   })
   // killed on the way out after a failure: nobody awaits it then
   exited.catch(() => {})

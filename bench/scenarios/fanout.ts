@@ -56,6 +56,12 @@ function loadCpu (audience: Audience) {
   return [...audience.receivers.workers, ...audience.sender.workers].reduce((sum, worker) => sum + cpuUs(worker.child.pid!), 0)
 }
 
+/** A `trial` after one second at the same rate that is not kept: JIT and buffers. */
+export async function warmedTrial (audience: Audience, rate: number, durationMs: number): Promise<TrialResult> {
+  await trial(audience, rate, 1_000)
+  return trial(audience, rate, durationMs)
+}
+
 /** Sends at `rate` for `durationMs`, waits for the stragglers, and counts what arrived, when, and at what server CPU cost. */
 export async function trial (audience: Audience, rate: number, durationMs: number): Promise<TrialResult> {
   const { running, receivers, sender } = audience

@@ -8,6 +8,7 @@ import { brokerHop } from './scenarios/broker-hop.js'
 import { capacity } from './scenarios/capacity.js'
 import { echoRound } from './scenarios/echo.js'
 import { closeAudience, openAudience, searchMaxRate, trial, warmedTrial, type TrialResult } from './scenarios/fanout.js'
+import { settleLoad } from './settle.js'
 import { sleep } from './stats.js'
 import { startTarget, type TargetName } from './targets.js'
 import { Results } from './results.js'
@@ -19,6 +20,8 @@ import { renderReport } from './report.js'
  *   --reps 3                                   (env BENCH_REPS)
  *   --quick                                    smaller N and shorter trials, for a first look (env BENCH_QUICK=1)
  *   --out bench/RESULTS.md                     where the markdown goes (stdout always gets it)
+ *   --settle-load 1                            first wait (up to 5 min) for the 1-min load average to fall this low;
+ *                                              0 starts at once (env BENCH_SETTLE_LOAD)
  */
 const { values: args } = parseArgs({
   options: {
@@ -26,7 +29,8 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: process.env.BENCH_REPS ?? '3' },
     quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
     targets: { type: 'string', default: process.env.BENCH_TARGETS ?? 'ws,ours,sio' },
-    out: { type: 'string' }
+    out: { type: 'string' },
+    'settle-load': { type: 'string', default: process.env.BENCH_SETTLE_LOAD ?? '1' }
   }
 })
 const scenarios = new Set(args.scenarios!.split(','))
@@ -50,6 +54,8 @@ export const plan = {
   clusterHop: { receivers: 30, rate: 100, durationMs: quick ? 3_000 : 5_000 }
 }
 
+const SETTLE_MAX_MS = 5 * 60_000
+
 function log (line: string) {
   console.error(line)
 }
@@ -65,7 +71,8 @@ async function main () {
   if (backlog < 10_000) log(`warning: net.core.netdev_max_backlog is ${backlog}; fan-out latencies will show retransmit stalls (see bench/RESULTS.md)`)
   const needBrokers = scenarios.has('cluster')
   const brokers = needBrokers ? await startBrokers() : { redisUrl: '', natsUrl: '', stop: async () => {} }
-  const load0 = loadavg()[0]
+  const settleBelow = Number(args['settle-load'])
+  const load0 = settleBelow > 0 ? await settleLoad(settleBelow, SETTLE_MAX_MS, log) : loadavg()[0]
   try {
     for (let rep = 1; rep <= reps; rep++) {
       // each repetition starts with another target, so a drift of the machine does not always favour the same one

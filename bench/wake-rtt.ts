@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { connect } from 'nats'
+import { nowUs } from './load/clock.js'
+import { Histogram } from './load/histogram.js'
 import { sleep } from './stats.js'
 
 /**
@@ -27,15 +29,15 @@ async function roundTrip (): Promise<{ once: () => Promise<unknown>, close: () =
   return { once: () => redis.ping(), close: () => redis.quit() }
 }
 
-async function sample (once: () => Promise<unknown>, count: number, gapMs: number): Promise<number[]> {
-  const micros: number[] = []
+async function sample (once: () => Promise<unknown>, count: number, gapMs: number): Promise<Histogram> {
+  const histogram = new Histogram()
   for (let i = 0; i < count; i++) {
     if (gapMs > 0) await sleep(gapMs)
-    const started = process.hrtime.bigint()
+    const started = nowUs()
     await once()
-    micros.push(Number(process.hrtime.bigint() - started) / 1000)
+    histogram.record(nowUs() - started)
   }
-  return micros.sort((a, b) => a - b)
+  return histogram
 }
 
 async function main () {
@@ -43,8 +45,8 @@ async function main () {
   await once()
   const count = Number(args.count)
   for (const gapMs of [0, Number(args['gap-ms'])]) {
-    const micros = await sample(once, count, gapMs)
-    const at = (q: number) => micros[Math.min(micros.length - 1, Math.floor(micros.length * q))].toFixed(0)
+    const histogram = await sample(once, count, gapMs)
+    const at = (q: number) => histogram.quantile(q).toFixed(0)
     console.log(`${args.broker} round trip, ${gapMs} ms between: p50 ${at(0.5)} µs, p90 ${at(0.9)} µs (${count})`)
   }
   await close()

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import { connect } from 'nats'
+import { nowUs } from '../load/clock.js'
 
 /**
  * The broker hop with nothing of ours in it: `sub` subscribes with the bare client and prints each message's age on
@@ -7,8 +8,6 @@ import { connect } from 'nats'
  * cluster rows' instances. argv: role (pub|sub), broker (redis|nats), url, channel, and for pub: rate, count.
  */
 const [role, broker, url, channel, rateArg, countArg] = process.argv.slice(2)
-// CLOCK_MONOTONIC: one clock for every process on the machine
-const nowUs = () => Number(process.hrtime.bigint() / 1000n)
 const END = 'end'
 
 async function subscribe (onMessage: (text: string) => void) {

@@ -1,49 +1,46 @@
-import fp from 'fastify-plugin'
 import fastifyBearerAuth from '@fastify/bearer-auth'
-import type { FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { Core } from '../src/core.js'
 import { TokenSet } from '../src/auth/token-set.js'
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** onRequest hook for `/ws`: 401 before any upgrade unless the bearer token is valid. No-op when auth is off. */
-    wsAuthenticate: onRequestHookHandler
-    /** onRequest hook for `/metrics`: 401 unless `WS_METRICS_TOKEN` is presented. No-op when that knob is empty. */
-    wsAuthenticateMetrics: onRequestHookHandler
-  }
-  interface FastifyRequest {
-    /** Non-secret label of the token that authenticated this request (`token-0`, `token-1`, ...). */
-    wsIdentity: string | undefined
-  }
-}
 
 type Factory = fastifyBearerAuth.verifyBearerAuthFactory
 
+export interface AuthHooks {
+  /** For `/ws`: 401 before any upgrade unless the bearer token is valid. A no-op when auth is off. */
+  authenticate: onRequestHookHandler
+  /** For `/metrics`: 401 unless `metricsToken` is presented. A no-op when that option is empty. */
+  authenticateMetrics: onRequestHookHandler
+}
+
 const pass: onRequestHookHandler = function pass (_request, _reply, done) { done() }
 
-export default fp(async function authPlugin (fastify) {
-  const config = fastify.wsConfig
-  fastify.decorateRequest('wsIdentity', undefined)
+/** Non-secret label of the token each upgrade request authenticated with; kept off the host's request type. */
+const identities = new WeakMap<FastifyRequest, string>()
+
+export function identityOf (request: FastifyRequest): string | undefined {
+  return identities.get(request)
+}
+
+export async function authHooks (scope: FastifyInstance, core: Core): Promise<AuthHooks> {
+  const { options, metrics } = core
   // registered without its hook, only for its factory: /ws and /metrics each get their own token check
-  await fastify.register(fastifyBearerAuth, { addHook: false, keys: [], verifyErrorLogLevel: 'debug' })
-  const factory = fastify.verifyBearerAuthFactory!
+  await scope.register(fastifyBearerAuth, { addHook: false, keys: [], verifyErrorLogLevel: 'debug' })
+  const factory = scope.verifyBearerAuthFactory!
 
-  const metricsToken = new TokenSet(config.WS_METRICS_TOKEN === '' ? [] : [config.WS_METRICS_TOKEN])
-  fastify.decorate('wsAuthenticateMetrics', metricsToken.size === 0
+  const metricsToken = new TokenSet(options.metricsToken === '' ? [] : [options.metricsToken])
+  const authenticateMetrics = metricsToken.size === 0
     ? pass
-    : bearerHook(factory, (token) => metricsToken.identify(token) !== undefined, () => {}))
+    : bearerHook(factory, (token) => metricsToken.identify(token) !== undefined, () => {})
+  if (!options.authEnabled) return { authenticate: pass, authenticateMetrics }
 
-  if (!config.WS_AUTH_ENABLED) {
-    fastify.decorate('wsAuthenticate', pass)
-    return
-  }
-  const tokens = TokenSet.parse(config.WS_BEARER_TOKENS)
-  const metrics = fastify.wsMetrics
-  fastify.decorate('wsAuthenticate', bearerHook(factory, (token, request) => {
+  const tokens = TokenSet.parse(options.bearerTokens)
+  const authenticate = bearerHook(factory, (token, request) => {
     const identity = tokens.identify(token)
-    request.wsIdentity = identity
+    if (identity !== undefined) identities.set(request, identity)
     return identity !== undefined
-  }, () => metrics.authFailures.inc()))
-}, { name: 'ws-auth', dependencies: ['ws-config', 'ws-metrics'] })
+  }, () => metrics.authFailures.inc())
+  return { authenticate, authenticateMetrics }
+}
 
 /**
  * An onRequest hook answering 401 with `WWW-Authenticate` (RFC 6750 §3) unless `accept` takes the token.

@@ -1,28 +1,14 @@
 import fp from 'fastify-plugin'
 import { CloseCode } from '../src/close-codes.js'
+import type { Core } from '../src/core.js'
 import { startHeartbeat } from '../src/hub/heartbeat.js'
-import { Hub } from '../src/hub/hub.js'
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Every connection of this instance. */
-    wsHub: Hub
-  }
-}
-
-export default fp(async function hubPlugin (fastify) {
-  const config = fastify.wsConfig
-  const hub = new Hub({
-    instanceId: config.WS_INSTANCE_ID,
-    maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
-    deflate: config.WS_PERMESSAGE_DEFLATE,
-    metrics: fastify.wsMetrics,
-    log: fastify.log
-  })
-  const stopHeartbeat = startHeartbeat(hub, config.WS_HEARTBEAT_INTERVAL_MS)
-  fastify.decorate('wsHub', hub)
-  fastify.addHook('preClose', async () => {
+/** The hub's life: one heartbeat timer, and every client closed with 1001 when the app closes. */
+export default fp<{ core: Core }>(async function hubPlugin (scope, { core }) {
+  const { hub, options } = core
+  const stopHeartbeat = startHeartbeat(hub, options.heartbeatIntervalMs)
+  scope.addHook('preClose', async () => {
     stopHeartbeat()
-    await hub.closeAll(CloseCode.GoingAway, 'server shutting down', config.WS_SHUTDOWN_TIMEOUT_MS)
+    await hub.closeAll(CloseCode.GoingAway, 'server shutting down', options.shutdownTimeoutMs)
   })
-}, { name: 'ws-hub', dependencies: ['ws-config', 'ws-metrics'] })
+}, { name: 'ws-hub' })

@@ -1,9 +1,14 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onRequestHookHandler } from 'fastify'
+import type { Registry } from 'prom-client'
 
-export default async function metricsRoute (fastify: FastifyInstance) {
-  const registry = fastify.wsMetricsRegistry
-  // no client token here (scrapers are infrastructure); WS_METRICS_TOKEN, when set, guards it instead
-  fastify.get('/metrics', { onRequest: fastify.wsAuthenticateMetrics }, async (_request, reply) => {
+export interface MetricsRouteOptions {
+  registry: Registry
+  /** `metricsToken`'s check; client tokens do not apply here (scrapers are infrastructure). */
+  authenticate: onRequestHookHandler
+}
+
+export default async function metricsRoute (scope: FastifyInstance, { registry, authenticate }: MetricsRouteOptions) {
+  scope.get('/metrics', { onRequest: authenticate }, async (_request, reply) => {
     reply.type(registry.contentType)
     return registry.metrics()
   })

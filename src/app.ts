@@ -1,56 +1,84 @@
 import fp from 'fastify-plugin'
-import fastifyWebsocket from '@fastify/websocket'
+import fastifyWebsocket, { type WebsocketPluginOptions } from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
-import configPlugin, { type ConfigOptions } from '../plugins/config.js'
-import metricsPlugin from '../plugins/metrics.js'
+import { Registry } from 'prom-client'
+import { authHooks } from '../plugins/auth.js'
 import hubPlugin from '../plugins/hub.js'
+import metricsPlugin from '../plugins/metrics.js'
 import pubsubPlugin from '../plugins/pubsub.js'
-import rpcPlugin, { type RpcOptions } from '../plugins/rpc.js'
-import authPlugin from '../plugins/auth.js'
-import rateLimitPlugin from '../plugins/rate-limit.js'
-import upgradeGuardPlugin from '../plugins/upgrade-guard.js'
-import wsRoute from '../routes/ws.js'
+import { rateLimitHook } from '../plugins/rate-limit.js'
+import { upgradeGuards } from '../plugins/upgrade-guards.js'
 import healthRoute from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
-import { holdTickShape } from './runtime/tick-shape.js'
+import wsRoute from '../routes/ws.js'
+import type { AdapterName } from './pubsub/builtin-adapters.js'
+import type { WsOptions } from './config/options.js'
+import { resolveOptions } from './config/resolve-options.js'
+import { createCore, type Core } from './core.js'
+import type { WsHub } from './hub/handle.js'
+import type { PubSubAdapter } from './pubsub/adapter.js'
+import type { Method } from './rpc/method.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The hub's handle for host code: `broadcast`, `connections`, `disconnect`, `connect`/`disconnect` events. */
+    wsHub: WsHub
+  }
+}
+
+/** The plugin's options: every knob is optional, with the default of its `WS_*` variable (docs/configuration.md). */
+export interface WsServerOptions extends Partial<Omit<WsOptions, 'pubsubAdapter'>> {
+  /** A built-in adapter by name (default `local`), or an object implementing `PubSubAdapter`. */
+  pubsubAdapter?: AdapterName | PubSubAdapter
+  /** Methods to answer beside `broadcast` and `self.reply`. Default: none. */
+  methods?: readonly Method[]
+}
 
 /**
- * permessage-deflate is opt-in: it costs CPU per message and zlib memory per connection that uses it. No context
- * takeover keeps that memory from growing with the conversation; ws checks WS_MAX_PAYLOAD_BYTES against the
+ * What ws-server gives @fastify/websocket. permessage-deflate is opt-in: it costs CPU per message and zlib memory
+ * per connection; no context takeover keeps that memory from growing, and ws checks `maxPayload` against the
  * inflated size, so a small compressed frame cannot expand past the limit (1009).
  */
-function deflateOptions (config: FastifyInstance['wsConfig']) {
-  if (!config.WS_PERMESSAGE_DEFLATE) return false
-  return { threshold: config.WS_DEFLATE_THRESHOLD_BYTES, serverNoContextTakeover: true, clientNoContextTakeover: true }
-}
-
-/** Options of the plugin a host app registers; every `WS_*` knob not given here comes from the environment. */
-export interface WsServerOptions extends ConfigOptions, RpcOptions {}
-
-async function wsServer (fastify: FastifyInstance, opts: WsServerOptions) {
-  holdTickShape()
-  await fastify.register(configPlugin, { config: opts.config })
-  await fastify.register(metricsPlugin)
-  await fastify.register(hubPlugin)
-  await fastify.register(pubsubPlugin)
-  await fastify.register(rpcPlugin, { methods: opts.methods })
-  await fastify.register(rateLimitPlugin)
-  await fastify.register(authPlugin)
-  await fastify.register(upgradeGuardPlugin)
-  if (!fastify.hasDecorator('websocketServer')) {
-    await fastify.register(fastifyWebsocket, {
-      options: {
-        maxPayload: fastify.wsConfig.WS_MAX_PAYLOAD_BYTES,
-        // the hub tracks clients; a second set in ws would only cost memory
-        clientTracking: false,
-        perMessageDeflate: deflateOptions(fastify.wsConfig)
-      }
-    })
+export function websocketOptions (options: WsOptions): WebsocketPluginOptions {
+  return {
+    options: {
+      maxPayload: options.maxPayloadBytes,
+      // the hub tracks clients; a second set in ws would only cost memory
+      clientTracking: false,
+      perMessageDeflate: options.permessageDeflate
+        ? { threshold: options.deflateThresholdBytes, serverNoContextTakeover: true, clientNoContextTakeover: true }
+        : false
+    }
   }
-  await fastify.register(wsRoute)
-  await fastify.register(healthRoute)
-  await fastify.register(metricsRoute)
 }
 
-/** The whole server as one plugin: `/ws`, `/health` and `/metrics`, with its hooks kept to itself. */
-export default fp(wsServer, { name: 'ws-server', fastify: '5.x', encapsulate: true })
+async function wsServer (host: FastifyInstance, given: WsServerOptions) {
+  const { methods, pubsubAdapter, ...knobs } = given
+  const custom = typeof pubsubAdapter === 'object' ? pubsubAdapter : undefined
+  const options = resolveOptions(custom === undefined ? { ...knobs, pubsubAdapter } : knobs)
+  const registry = new Registry()
+  const core = createCore(options, { log: host.log, registry, adapter: custom, methods })
+  // the one decorator the host sees; everything else lives in the scope below
+  host.decorate('wsHub', core.handle)
+  await host.register(async function wsScope (scope) {
+    await serve(scope, core, registry)
+  })
+}
+
+async function serve (scope: FastifyInstance, core: Core, registry: Registry) {
+  await scope.register(metricsPlugin, { registry })
+  await scope.register(hubPlugin, { core })
+  await scope.register(pubsubPlugin, { core })
+  const rateLimit = await rateLimitHook(scope, core)
+  const auth = await authHooks(scope, core)
+  const { checkOrigin, checkCapacity } = upgradeGuards(core)
+  // a host that serves WebSockets itself registered @fastify/websocket first; we reuse it
+  if (!scope.hasDecorator('websocketServer')) await scope.register(fastifyWebsocket, websocketOptions(core.options))
+  // rate limit before auth: it also caps token guessing; capacity last, nearest the upgrade it guards
+  await scope.register(wsRoute, { core, onRequest: [rateLimit, checkOrigin, auth.authenticate, checkCapacity] })
+  await scope.register(healthRoute, { core })
+  await scope.register(metricsRoute, { registry, authenticate: auth.authenticateMetrics })
+}
+
+/** The whole server as one plugin: `/ws`, `/health` and `/metrics` with their hooks kept to themselves, and `app.wsHub`. */
+export default fp(wsServer, { name: 'ws-server', fastify: '5.x' })

@@ -1,40 +1,23 @@
-import Fastify from 'fastify'
-import wsServer from './app.js'
-import configPlugin from '../plugins/config.js'
-import { serializeRequest } from './auth/redact-url.js'
-import { serverOptionsFromEnv } from './config/security-env.js'
-import { holdTickShape } from './runtime/tick-shape.js'
+import { readEnvironment, type Environment } from './config/env.js'
+import { buildStandalone } from './standalone.js'
 
-holdTickShape()
-
-/** Log configuration must be known before Fastify exists; the rest is validated by the config plugin. */
-const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-const logLevel = process.env.WS_LOG_LEVEL ?? 'info'
-
+/** The process: reads the environment once, serves, and shuts down on SIGTERM/SIGINT within the shutdown timeout. */
 async function main () {
-  if (!LOG_LEVELS.has(logLevel)) {
-    console.error(`env/WS_LOG_LEVEL must be equal to one of the allowed values (${[...LOG_LEVELS].join(', ')})`)
-    process.exit(1)
-  }
-  const app = Fastify({
-    // tokens never reach the log: the header is redacted, and `access_token` is masked in the logged URL
-    logger: { level: logLevel, redact: ['req.headers.authorization'], serializers: { req: serializeRequest } },
-    // trustProxy (WS_TRUST_PROXY) and the handshake timeout are Fastify construction options
-    ...serverOptionsFromEnv(process.env),
-    // sockets are closed by the hub on shutdown; idle keep-alive HTTP connections must not hold the process
-    forceCloseConnections: 'idle'
-  })
+  let env: Environment
   try {
-    // registered at the root so the process can read host and port; the server plugin reuses it
-    await app.register(configPlugin)
-    await app.register(wsServer)
-    await app.ready()
+    env = readEnvironment(process.env)
   } catch (err) {
-    app.log.fatal({ err }, (err as Error).message)
     console.error((err as Error).message)
     process.exit(1)
   }
-  const { WS_HOST: host, WS_PORT: port, WS_SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs } = app.wsConfig
+  let app: Awaited<ReturnType<typeof buildStandalone>>
+  try {
+    app = await buildStandalone(env)
+    await app.ready()
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exit(1)
+  }
 
   let stopping = false
   const shutdown = (signal: string) => {
@@ -45,7 +28,7 @@ async function main () {
     setTimeout(() => {
       app.log.error('shutdown timed out')
       process.exit(1)
-    }, shutdownTimeoutMs + 1_000).unref()
+    }, env.options.shutdownTimeoutMs + 1_000).unref()
     app.close().then(() => process.exit(0), (err) => {
       app.log.error({ err }, 'shutdown failed')
       process.exit(1)
@@ -54,7 +37,7 @@ async function main () {
   process.once('SIGTERM', () => shutdown('SIGTERM'))
   process.once('SIGINT', () => shutdown('SIGINT'))
 
-  await app.listen({ host, port })
+  await app.listen({ host: env.process.WS_HOST, port: env.process.WS_PORT })
 }
 
 main()

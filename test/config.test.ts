@@ -9,7 +9,9 @@ const badValues: Array<[Record<string, string>, string]> = [
   [{ WS_PUBSUB_ENABLED: 'maybe' }, 'env/WS_PUBSUB_ENABLED must be boolean'],
   [{ WS_HEARTBEAT_INTERVAL_MS: '10' }, 'env/WS_HEARTBEAT_INTERVAL_MS must be >= 50'],
   [{ WS_MAX_PAYLOAD_BYTES: '-1' }, 'env/WS_MAX_PAYLOAD_BYTES must be >= 64'],
-  [{ WS_AUTH_ENABLED: 'true' }, 'env/WS_BEARER_TOKENS must list at least one token when WS_AUTH_ENABLED=true'],
+  [{ WS_AUTH_ENABLED: 'true' }, 'env/WS_BEARER_TOKENS must list at least one token when WS_AUTH_ENABLED is true'],
+  [{ WS_PUBSUB_RECONNECT_MAX_MS: '50' }, 'env/WS_PUBSUB_RECONNECT_MAX_MS must be >= WS_PUBSUB_RECONNECT_MIN_MS'],
+  [{ WS_FAST_PATH: 'fast' }, 'env/WS_FAST_PATH must be boolean'],
   [{ WS_LOG_LEVEL: 'loud' }, 'env/WS_LOG_LEVEL must be equal to one of the allowed values']
 ]
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import Type from 'typebox'
-import wsServer, { defineMethod, RpcError } from '../src/index.js'
+import wsServer, { defineMethod, RpcError, type WsServerOptions } from '../src/index.js'
 import { connect, refusedUpgrade } from './helpers/client.js'
 
 const shout = defineMethod({
@@ -25,10 +25,10 @@ const profile = defineMethod({
   }
 })
 
-async function hostApp (t: import('node:test').TestContext, config: Record<string, string | number | boolean> = {}) {
+async function hostApp (t: import('node:test').TestContext, options: WsServerOptions = {}) {
   const app = Fastify({ logger: false })
   app.get('/api/hello', async () => ({ hello: 'world' }))
-  await app.register(wsServer, { config: { WS_LOG_LEVEL: 'silent', ...config }, methods: [shout, profile] })
+  await app.register(wsServer, { ...options, methods: [shout, profile] })
   t.after(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
@@ -71,7 +71,7 @@ test('a method with a result schema answers only what the schema names, and -326
 })
 
 test('the server\'s hooks stay inside it: auth guards /ws but not the host\'s routes', async (t) => {
-  const { http, url } = await hostApp(t, { WS_AUTH_ENABLED: true, WS_BEARER_TOKENS: 'secret-token' })
+  const { http, url } = await hostApp(t, { authEnabled: true, bearerTokens: 'secret-token' })
   assert.equal((await fetch(`${http}/api/hello`)).status, 200)
   assert.equal((await refusedUpgrade(url)).status, 401)
   const client = await connect(t, url, { headers: { authorization: 'Bearer secret-token' } })
@@ -82,7 +82,32 @@ test('registering two methods with one name fails at boot', async (t) => {
   const app = Fastify({ logger: false })
   t.after(() => app.close())
   await assert.rejects(
-    async () => { await app.register(wsServer, { config: { WS_LOG_LEVEL: 'silent' }, methods: [shout, shout] }).ready() },
+    async () => { await app.register(wsServer, { methods: [shout, shout] }).ready() },
     { message: 'JSON-RPC method "chat.shout" is registered twice' }
   )
+})
+
+test('a bad option stops register with an error naming it, and an unknown one is not ignored', async (t) => {
+  const cases: Array<[WsServerOptions | Record<string, unknown>, string]> = [
+    [{ maxPayloadBytes: 10 }, 'ws-server option maxPayloadBytes must be >= 64'],
+    [{ pubsubAdapter: 'kafka' }, 'ws-server option pubsubAdapter must be equal to one of the allowed values'],
+    [{ heartbeatIntervalMs: 'often' }, 'ws-server option heartbeatIntervalMs must be integer'],
+    [{ authEnabled: true }, 'ws-server option bearerTokens must list at least one token when authEnabled is true'],
+    [{ maxPayload: 1024 }, 'ws-server option maxPayload is not known']
+  ]
+  for (const [options, message] of cases) {
+    const app = Fastify({ logger: false })
+    t.after(() => app.close())
+    await assert.rejects(async () => { await app.register(wsServer, options as WsServerOptions).ready() }, { message })
+  }
+})
+
+test('the plugin never reads process.env: a WS_* variable set in the host process changes nothing', async (t) => {
+  process.env.WS_MAX_PAYLOAD_BYTES = '64'
+  process.env.WS_AUTH_ENABLED = 'true'
+  t.after(() => { delete process.env.WS_MAX_PAYLOAD_BYTES; delete process.env.WS_AUTH_ENABLED })
+  const { url } = await hostApp(t)
+  const client = await connect(t, url)
+  const text = 'x'.repeat(200)
+  assert.deepEqual(await client.call('self.reply', { text }), { jsonrpc: '2.0', id: 1, result: { text } })
 })

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws'
 import { CloseCode } from '../close-codes.js'
-import { replyFrame, textFrame, writeFrame } from './frame.js'
+import { replyFrame, textFrame } from './frame.js'
 import type { Hub } from './hub.js'
 
 /** How long a slow consumer's close frame may wait behind its full buffer before the socket is destroyed. */
@@ -43,7 +43,7 @@ export class Client {
   sendFrame (frame: Buffer | string, payload: Buffer | string): boolean {
     if (!this.#canSend()) return false
     // ws falls back to framing it itself when its sender still holds something, so order is kept
-    if (!writeFrame(this.socket, frame)) this.socket.send(payload, TEXT_FRAME)
+    if (!this.hub.fastPath.writeFrame(this.socket, frame)) this.socket.send(payload, TEXT_FRAME)
     return true
   }
 
@@ -63,7 +63,7 @@ export class Client {
     return true
   }
 
-  close (code: CloseCode, reason: string) {
+  close (code: number, reason: string) {
     this.socket.close(code, reason)
   }
 

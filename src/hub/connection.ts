@@ -5,7 +5,6 @@ import type { MessageRate } from '../rate/message-rate.js'
 import { refuseFrame } from '../rate/refusal.js'
 import type { Client } from './client.js'
 import type { Hub } from './hub.js'
-import { onMessage } from './text-frame-reader.js'
 
 export interface ConnectionDeps {
   hub: Hub
@@ -22,7 +21,7 @@ export interface ConnectionDeps {
 export function attachConnection (socket: WebSocket, deps: ConnectionDeps, identity?: string): Client {
   const { hub, dispatcher, messageRate } = deps
   const client = hub.add(socket, identity)
-  onMessage(socket, (data, isBinary) => {
+  hub.fastPath.onMessage(socket, (data, isBinary) => {
     hub.metrics.messagesReceived.inc()
     if (isBinary) {
       client.close(CloseCode.UnsupportedData, 'binary frames are not supported')
@@ -46,7 +45,7 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, ident
     dispatcher.handleFrame(data.toString(), client)
   })
   socket.on('pong', () => { client.isAlive = true })
-  socket.on('close', () => { hub.remove(client) })
+  socket.on('close', (code, reason) => { hub.remove(client, code, reason.toString()) })
   socket.on('error', (err) => {
     hub.log.debug({ clientId: client.id, err }, 'socket error')
   })

@@ -1,14 +1,3 @@
-import type { WebSocket } from 'ws'
-
-/** The parts of a `ws` WebSocket that the pre-framed path reads; when any is missing it falls back to `send`. */
-interface WsInternals {
-  _socket?: { write (chunk: Buffer | string, encoding?: BufferEncoding): boolean }
-  _sender?: { _queue?: unknown[], _state?: number }
-}
-
-/** ws's Sender state when it is neither compressing nor waiting for a Blob. */
-const SENDER_IDLE = 0
-
 /**
  * A whole unmasked text frame (FIN, opcode 1) around `payload`, in one buffer: built once per broadcast,
  * each recipient then costs one socket write instead of a frame header, an options object and a corked writev.
@@ -47,16 +36,4 @@ export function replyFrame (text: string): Buffer | string {
     if (length < 65_536) return String.fromCharCode(0x81, 126, length >>> 8, length & 0xff) + text
   }
   return frameOf(text, length)
-}
-
-/**
- * Writes a pre-built frame straight to the TCP socket. Only when ws's sender has nothing queued, so the
- * frame cannot overtake one ws still holds; returns false otherwise and the caller uses `socket.send`.
- */
-export function writeFrame (socket: WebSocket, frame: Buffer | string): boolean {
-  const { _sender: sender, _socket: tcp } = socket as unknown as WsInternals
-  if (tcp === undefined || sender === undefined || sender._state !== SENDER_IDLE || sender._queue?.length !== 0) return false
-  if (typeof frame === 'string') tcp.write(frame, 'latin1')
-  else tcp.write(frame)
-  return true
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { WebSocket } from 'ws'
 import type { CloseCode } from '../close-codes.js'
+import type { FastPath } from '../fast-path/index.js'
 import type { Logger } from '../logger.js'
 import type { WsMetrics } from '../metrics.js'
 import type { Envelope } from '../pubsub/envelope.js'
@@ -14,6 +15,13 @@ export interface HubOptions {
   deflate?: boolean
   metrics: WsMetrics
   log: Logger
+  fastPath: FastPath
+}
+
+/** Told of every client that joins or leaves this instance (the host's handle listens here). */
+export interface HubListener {
+  connected (client: Client): void
+  disconnected (client: Client, code: number, reason: string): void
 }
 
 /** Every connection of this instance, and local delivery to them. */
@@ -23,6 +31,8 @@ export class Hub {
   readonly deflate: boolean
   readonly metrics: WsMetrics
   readonly log: Logger
+  readonly fastPath: FastPath
+  listener: HubListener | undefined
   readonly #clients = new Map<string, Client>()
   #nextId = 0
 
@@ -32,6 +42,7 @@ export class Hub {
     this.deflate = options.deflate ?? false
     this.metrics = options.metrics
     this.log = options.log
+    this.fastPath = options.fastPath
   }
 
   get size () {
@@ -43,11 +54,13 @@ export class Hub {
     const client = new Client(`${this.instanceId}.${(this.#nextId++).toString(36)}`, socket, this, identity)
     this.#clients.set(client.id, client)
     this.metrics.connectionsTotal.inc()
+    this.listener?.connected(client)
     return client
   }
 
-  remove (client: Client) {
+  remove (client: Client, code: number, reason: string) {
     this.#clients.delete(client.id)
+    this.listener?.disconnected(client, code, reason)
   }
 
   get (id: string): Client | undefined {
@@ -58,15 +71,9 @@ export class Hub {
     return this.#clients.values()
   }
 
-  /** Hands an envelope's bytes, unchanged, to each local client it targets. */
+  /** Hands an envelope's bytes, unchanged, to each local client it targets (today: all of them). */
   deliver (envelope: Envelope): number {
-    switch (envelope.target.kind) {
-      case 'all':
-        return this.broadcastLocal(envelope.payload)
-    }
-  }
-
-  broadcastLocal (payload: Buffer): number {
+    const payload = envelope.payload
     const frame = textFrame(payload)
     let sent = 0
     for (const client of this.#clients.values()) {

@@ -1,22 +1,23 @@
 import Type from 'typebox'
 import { defineMethod } from '../rpc/method.js'
-import { pubsubUnavailable } from '../rpc/rpc-error.js'
 
-/**
- * Sends `text` to every client on every instance, the sender included. The notification is
- * serialized once here; every instance hands the same bytes to each of its clients.
- */
+/** The notification every client receives, serialized once here; every instance forwards the same bytes. */
+export function broadcastNotification (text: string, from: string): Buffer {
+  return Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'broadcast', params: { text, from } }))
+}
+
+/** Sends `text` to every client on every instance, the sender included. */
 export default defineMethod({
   name: 'broadcast',
   params: Type.Object({ text: Type.String() }),
   result: Type.Object({ published: Type.Boolean() }),
   async handle ({ text }, { client, pubsub, log }) {
-    const notification = { jsonrpc: '2.0', method: 'broadcast', params: { text, from: client.id } }
     try {
-      await pubsub.publish({ kind: 'all' }, Buffer.from(JSON.stringify(notification)))
+      await pubsub.broadcast(broadcastNotification(text, client.id))
     } catch (err) {
-      log.warn({ err, clientId: client.id }, 'broadcast not published')
-      throw pubsubUnavailable()
+      // the adapter's reason, not the -32001 it became
+      log.warn({ err: (err as Error).cause ?? err, clientId: client.id }, 'broadcast not published')
+      throw err
     }
     return { published: true }
   }

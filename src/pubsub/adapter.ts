@@ -1,9 +1,12 @@
-import type { AdapterName } from '../config/env.js'
 import type { Envelope, MalformedEnvelopeError } from './envelope.js'
 
-/** Carries envelopes between instances. Every instance, the publisher's included, receives each one. */
+/**
+ * Carries envelopes between instances. Every instance, the publisher's included, receives each one.
+ * The contract is public: a host may pass its own adapter as the `pubsubAdapter` option.
+ */
 export interface PubSubAdapter {
-  readonly name: AdapterName
+  /** Shown in `/health` and the start-up log line (`redis`, `nats`, …). */
+  readonly name: string
   /** True while a publish can reach the broker and the subscription is live. */
   readonly isConnected: boolean
   /**

@@ -1,7 +1,7 @@
 import type { Hub } from '../hub/hub.js'
 import type { WsMetrics } from '../metrics.js'
+import { pubsubUnavailable } from '../rpc/rpc-error.js'
 import type { PubSubAdapter } from './adapter.js'
-import type { Target } from './envelope.js'
 import { MalformedLog } from './malformed-log.js'
 
 /** Sends a serialized notification to its target on every instance, through the adapter and back. */
@@ -25,13 +25,16 @@ export class Fanout {
     })
   }
 
-  /** Rejects when the adapter could not take it, so the sender is never told a lost message went out. */
-  async publish (target: Target, payload: Buffer): Promise<void> {
+  /**
+   * Every client on every instance. Rejects with -32001 (and the adapter's reason as `cause`) when the
+   * adapter could not take it, so no sender is ever told a lost message went out.
+   */
+  async broadcast (payload: Buffer): Promise<void> {
     try {
-      await this.adapter.publish({ origin: this.#hub.instanceId, target, payload })
+      await this.adapter.publish({ origin: this.#hub.instanceId, target: { kind: 'all' }, payload })
     } catch (err) {
       this.#metrics.pubsubErrors.inc()
-      throw err
+      throw pubsubUnavailable(err)
     }
     this.#metrics.pubsubPublished.inc()
   }

@@ -4,8 +4,8 @@ import { ErrorCode } from './error-code.js'
 export class RpcError extends Error {
   readonly code: number
   readonly data: unknown
-  constructor (code: number, message: string, data?: unknown) {
-    super(message)
+  constructor (code: number, message: string, data?: unknown, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause })
     this.name = 'RpcError'
     this.code = code
     this.data = data
@@ -17,4 +17,5 @@ export const invalidRequest = (data?: unknown) => new RpcError(ErrorCode.Invalid
 export const methodNotFound = (method: string) => new RpcError(ErrorCode.MethodNotFound, 'Method not found', { method })
 export const invalidParams = (data?: unknown) => new RpcError(ErrorCode.InvalidParams, 'Invalid params', data)
 export const internalError = () => new RpcError(ErrorCode.InternalError, 'Internal error')
-export const pubsubUnavailable = () => new RpcError(ErrorCode.PubSubUnavailable, 'Broadcast not confirmed: pub/sub unavailable')
+/** `cause` is the adapter's reason, for the log; the client sees only the code and message. */
+export const pubsubUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'Broadcast not confirmed: pub/sub unavailable', undefined, cause)

@@ -1,6 +1,8 @@
 import type { TestContext } from 'node:test'
-import Fastify, { type FastifyInstance } from 'fastify'
-import wsServer, { type WsServerOptions } from '../../src/app.js'
+import type { FastifyInstance } from 'fastify'
+import type { WsServerOptions } from '../../src/app.js'
+import { readEnvironment } from '../../src/config/env.js'
+import { buildStandalone } from '../../src/standalone.js'
 
 export interface StartedServer {
   app: FastifyInstance
@@ -10,10 +12,17 @@ export interface StartedServer {
   http: string
 }
 
-/** The server plugin in a fresh Fastify on an ephemeral loopback port, closed after the test. */
-export async function startServer (t: TestContext, config: WsServerOptions['config'] = {}, options: Omit<WsServerOptions, 'config'> = {}): Promise<StartedServer> {
-  const app = Fastify({ logger: { level: process.env.TEST_LOG_LEVEL ?? 'silent' } })
-  await app.register(wsServer, { ...options, config: { WS_LOG_LEVEL: 'silent', ...config } })
+/** `WS_*` variables as a test writes them; numbers and booleans are read as the process would read their text. */
+export type TestEnv = Record<string, string | number | boolean>
+
+/**
+ * The server as the process builds it (src/standalone.ts), from `env` alone (never this process's environment),
+ * in-process on an ephemeral loopback port, closed after the test. TEST_FAST_PATH=false runs it without the fast path.
+ */
+export async function startServer (t: TestContext, env: TestEnv = {}, extra: Pick<WsServerOptions, 'methods'> = {}): Promise<StartedServer> {
+  const fastPath = process.env.TEST_FAST_PATH === undefined ? {} : { WS_FAST_PATH: process.env.TEST_FAST_PATH }
+  const data = Object.fromEntries(Object.entries({ WS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...fastPath, ...env }).map(([key, value]) => [key, String(value)]))
+  const app = await buildStandalone(readEnvironment(data), extra)
   t.after(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()

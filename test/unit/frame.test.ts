@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import WebSocket, { WebSocketServer } from 'ws'
-import { replyFrame, textFrame, writeFrame } from '../../src/hub/frame.js'
+import { replyFrame, textFrame } from '../../src/hub/frame.js'
+import { writeFrame } from '../../src/fast-path/write-frame.js'
 
 test('a pre-built frame reaches a ws client as the same text, at every header length', async (t) => {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })

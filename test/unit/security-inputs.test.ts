@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { TokenSet } from '../../src/auth/token-set.js'
 import { OriginList } from '../../src/limits/origin-list.js'
 import { redactAccessToken } from '../../src/auth/redact-url.js'
-import { parseTrustProxy } from '../../src/config/security-env.js'
+import { parseTrustProxy } from '../../src/config/trust-proxy.js'
 
 test('tokens are labelled by position; blanks and spaces around commas are ignored', () => {
   const tokens = TokenSet.parse(' one, ,two ,three')

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { WebSocketServer, type RawData } from 'ws'
-import { onMessage } from '../../src/hub/text-frame-reader.js'
+import { onMessage } from '../../src/fast-path/text-frame-reader.js'
 import { frame, Op, openRaw, type Ending } from '../security/raw-ws.js'
 
 /** What a server made of one connection's bytes, in order: texts, binaries, pings, ws's errors and the close. */

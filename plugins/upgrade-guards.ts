@@ -1,0 +1,27 @@
+import type { onRequestHookHandler } from 'fastify'
+import type { Core } from '../src/core.js'
+import { OriginList } from '../src/limits/origin-list.js'
+
+/**
+ * onRequest hooks for `/ws`: 403 when `Origin` is not in `allowedOrigins` (empty: any origin), 503 once this
+ * instance holds `maxConnections` clients. Answered here rather than thrown: a full server under a connection
+ * storm must not log an error per refusal.
+ */
+export function upgradeGuards (core: Core): { checkOrigin: onRequestHookHandler, checkCapacity: onRequestHookHandler } {
+  const origins = OriginList.parse(core.options.allowedOrigins)
+  const maxConnections = core.options.maxConnections
+  const hub = core.hub
+  return {
+    checkOrigin (request, reply, done) {
+      if (origins.allows(request.headers.origin)) return done()
+      request.log.info({ origin: request.headers.origin }, 'upgrade refused: origin not allowed')
+      reply.code(403).send({ statusCode: 403, code: 'WS_ERR_ORIGIN', error: 'Forbidden', message: 'origin not allowed' })
+    },
+    checkCapacity (request, reply, done) {
+      if (hub.size < maxConnections) return done()
+      request.log.debug('upgrade refused: connection limit reached')
+      reply.code(503).header('retry-after', '1')
+        .send({ statusCode: 503, code: 'WS_ERR_SERVER_FULL', error: 'Service Unavailable', message: 'connection limit reached' })
+    }
+  }
+}

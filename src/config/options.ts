@@ -1,0 +1,53 @@
+import Type, { type Static, type TSchema } from 'typebox'
+import { ADAPTER_NAMES } from '../pubsub/builtin-adapters.js'
+
+/**
+ * Every knob of the plugin, one schema: the plugin validates its options against it, the process entry reads the
+ * same knobs from `WS_*` variables (the name is the option's in SCREAMING_SNAKE_CASE, see `envName`), and the
+ * configuration reference in docs/ is generated from the descriptions.
+ */
+export const WsOptionsSchema = Type.Object({
+  instanceId: Type.String({ default: '', maxLength: 64, pattern: '^[A-Za-z0-9_-]*$', description: 'this instance\'s id in `/health`, logs and client ids (`[A-Za-z0-9_-]`, ≤ 64); empty: random 8 hex digits' }),
+  maxPayloadBytes: Type.Integer({ minimum: 64, maximum: 100 * 1024 * 1024, default: 64 * 1024, description: 'largest frame accepted; larger closes with 1009' }),
+  maxBufferedBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'unsent bytes one client may hold before it is closed with 4008' }),
+  heartbeatIntervalMs: Type.Integer({ minimum: 50, default: 30_000, description: 'ping interval; a client that misses one ping is terminated at the next tick' }),
+  shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'how long shutdown waits for clients to close before terminating them' }),
+  permessageDeflate: Type.Boolean({ default: false, description: 'offer permessage-deflate (RFC 7692) to clients that ask for it' }),
+  deflateThresholdBytes: Type.Integer({ minimum: 0, default: 1024, description: 'with deflate on, messages smaller than this go uncompressed' }),
+  fastPath: Type.Boolean({ default: true, description: 'use the fast paths that reach into `ws` and Node internals (src/fast-path/); `false` takes the public APIs only, with the same behaviour' }),
+
+  pubsubAdapter: Type.Enum(ADAPTER_NAMES, { default: 'local', description: 'what carries broadcasts between instances: `local` (one instance, no broker), `redis`, `redis-streams` or `nats`' }),
+  pubsubChannel: Type.String({ minLength: 1, maxLength: 200, default: 'websocket.broadcast', description: 'Redis channel, Redis stream key or NATS subject shared by the instances of one deployment' }),
+  redisUrl: Type.String({ pattern: '^rediss?://', default: 'redis://localhost:6379/0', description: 'Redis for the `redis` and `redis-streams` adapters and the shared rate limit (`redis://` or `rediss://`, credentials allowed)' }),
+  redisStreamMaxlen: Type.Integer({ minimum: 1, default: 10_000, description: '`redis-streams`: entries kept in the stream (about), i.e. how much a briefly disconnected instance can catch up on' }),
+  natsUrl: Type.String({ pattern: '^(nats|tls)://', default: 'nats://localhost:4222', description: 'NATS server(s), comma-separated for a cluster; `nats://user:pass@host`, `nats://token@host`, `tls://`' }),
+  pubsubReconnectMinMs: Type.Integer({ minimum: 1, default: 100, description: 'first broker reconnect delay; doubles up to the maximum' }),
+  pubsubReconnectMaxMs: Type.Integer({ minimum: 1, default: 5_000, description: 'longest broker reconnect delay' }),
+  pubsubConnectTimeoutMs: Type.Integer({ minimum: 10, default: 5_000, description: 'bounds one connection attempt, and how long start-up waits for the broker before serving degraded' }),
+  pubsubPublishTimeoutMs: Type.Integer({ minimum: 10, default: 2_000, description: 'a broadcast the broker has not confirmed within this time answers -32001' }),
+
+  authEnabled: Type.Boolean({ default: false, description: 'require a bearer token on the upgrade (`Authorization: Bearer …` or `?access_token=`)' }),
+  bearerTokens: Type.String({ default: '', description: 'accepted client tokens, comma-separated' }),
+  metricsToken: Type.String({ default: '', description: 'when set, `/metrics` requires this bearer token' }),
+  rateLimitEnabled: Type.Boolean({ default: false, description: 'limit upgrades per IP and frames per connection' }),
+  rateLimitMax: Type.Integer({ minimum: 1, default: 100, description: 'upgrades per IP per window (shared through Redis with the `redis` adapter); past it 429' }),
+  rateLimitWindowMs: Type.Integer({ minimum: 1, default: 60_000, description: 'the upgrade limit\'s window' }),
+  messageRatePerSecond: Type.Number({ exclusiveMinimum: 0, default: 100, description: 'sustained frames per second per connection; past it requests answer -32029' }),
+  messageBurst: Type.Integer({ minimum: 1, default: 200, description: 'frames a quiet connection may send at once' }),
+  messageFloodLimit: Type.Integer({ minimum: 1, default: 1_000, description: 'refused frames in a row after which the connection is closed with 1008' }),
+  maxConnections: Type.Integer({ minimum: 1, default: 10_000, description: 'connections per instance; past it upgrades get 503' }),
+  maxBatchLength: Type.Integer({ minimum: 1, default: 100, description: 'requests per batch; a longer batch gets one -32600' }),
+  maxTextLength: Type.Integer({ minimum: 0, default: 0, description: 'longest string param (characters) for every method whose schema sets none; 0: as long as a frame allows' }),
+  allowedOrigins: Type.String({ default: '', description: 'browser origins allowed to connect, comma-separated; empty: any' })
+})
+
+/** Every knob with its default applied. */
+export type WsOptions = Static<typeof WsOptionsSchema>
+export type OptionName = keyof WsOptions
+
+/** `maxPayloadBytes` → `WS_MAX_PAYLOAD_BYTES`: the one rule that ties an option to its variable. */
+export function envName (option: string): string {
+  return 'WS_' + option.replace(/[A-Z]/g, (letter) => '_' + letter).toUpperCase()
+}
+
+export const optionSchemas = WsOptionsSchema.properties as Record<OptionName, TSchema>

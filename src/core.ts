@@ -1,0 +1,77 @@
+import type { Registry } from 'prom-client'
+import type { WsOptions } from './config/options.js'
+import { fastPath } from './fast-path/index.js'
+import { WsHub } from './hub/handle.js'
+import { Hub } from './hub/hub.js'
+import type { Logger } from './logger.js'
+import { WsMetrics } from './metrics.js'
+import { builtinMethods } from './methods/index.js'
+import type { PubSubAdapter } from './pubsub/adapter.js'
+import { builtinAdapters } from './pubsub/builtin-adapters.js'
+import { Fanout } from './pubsub/fanout.js'
+import { MessageRate } from './rate/message-rate.js'
+import { Dispatcher } from './rpc/dispatcher.js'
+import type { Method } from './rpc/method.js'
+
+/** The framework-free objects one server is made of; the plugin wires them to Fastify. */
+export interface Core {
+  options: WsOptions
+  metrics: WsMetrics
+  hub: Hub
+  adapter: PubSubAdapter
+  fanout: Fanout
+  dispatcher: Dispatcher
+  /** Per-connection message rate; undefined when rate limiting is off. */
+  messageRate: MessageRate | undefined
+  handle: WsHub
+}
+
+export interface CoreDeps {
+  log: Logger
+  registry: Registry
+  /** Replaces the built-in adapter `options.pubsubAdapter` names. */
+  adapter?: PubSubAdapter | undefined
+  methods?: readonly Method[] | undefined
+}
+
+export function createCore (options: WsOptions, deps: CoreDeps): Core {
+  const { log, registry } = deps
+  // read at scrape time, when both exist
+  const metrics = new WsMetrics(registry, {
+    connections: (): number => hub.size,
+    pubsubConnected: (): boolean => adapter.isConnected
+  })
+  const hub: Hub = new Hub({
+    instanceId: options.instanceId,
+    maxBufferedBytes: options.maxBufferedBytes,
+    deflate: options.permessageDeflate,
+    metrics,
+    log,
+    fastPath: fastPath(options.fastPath)
+  })
+  const adapter: PubSubAdapter = deps.adapter ?? builtinAdapters[options.pubsubAdapter]({
+    channel: options.pubsubChannel,
+    redisUrl: options.redisUrl,
+    redisStreamMaxlen: options.redisStreamMaxlen,
+    natsUrl: options.natsUrl,
+    reconnect: { minMs: options.pubsubReconnectMinMs, maxMs: options.pubsubReconnectMaxMs },
+    connectTimeoutMs: options.pubsubConnectTimeoutMs,
+    publishTimeoutMs: options.pubsubPublishTimeoutMs,
+    log
+  })
+  const fanout = new Fanout(adapter, hub, metrics)
+  const dispatcher = new Dispatcher({
+    methods: [...builtinMethods, ...(deps.methods ?? [])],
+    hub,
+    pubsub: fanout,
+    metrics,
+    log,
+    maxBatchLength: options.maxBatchLength,
+    // 0: no tighter than what one frame can carry
+    maxStringLength: options.maxTextLength || options.maxPayloadBytes
+  })
+  const messageRate = options.rateLimitEnabled
+    ? new MessageRate({ perSecond: options.messageRatePerSecond, burst: options.messageBurst, floodLimit: options.messageFloodLimit })
+    : undefined
+  return { options, metrics, hub, adapter, fanout, dispatcher, messageRate, handle: new WsHub(hub, fanout) }
+}

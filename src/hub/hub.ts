@@ -71,8 +71,10 @@ export class Hub {
     return this.#clients.values()
   }
 
-  /** Hands an envelope's bytes, unchanged, to each local client it targets (today: all of them). */
+  /** Hands an envelope's bytes, unchanged, to each local client it targets. */
   deliver (envelope: Envelope): number {
+    // channels and commands arrive with the channel work; until then only `all` has recipients
+    if (envelope.target.kind !== 'all') return 0
     const payload = envelope.payload
     const frame = textFrame(payload)
     let sent = 0

@@ -1,4 +1,5 @@
 import type { Envelope, MalformedEnvelopeError } from './envelope.js'
+import type { PresenceStore } from './presence.js'
 
 /**
  * Carries envelopes between instances. Every instance, the publisher's included, receives each one.
@@ -23,5 +24,15 @@ export interface PubSubAdapter {
   onEnvelope (handler: (envelope: Envelope) => void): void
   /** Set once, before connect(). Adapters fed by a broker report here each message they dropped as undecodable. */
   onMalformed? (handler: (err: MalformedEnvelopeError) => void): void
+  /**
+   * Starts taking the channel's envelopes off the broker; resolves once the broker confirmed the subscription, so a
+   * message published after that arrives. Optional: an adapter without it must hand over every envelope it gets
+   * (the hub delivers only to local subscribers). Called once per channel as its first local subscriber arrives.
+   */
+  subscribe? (channel: string): Promise<void>
+  /** Stops taking the channel's envelopes; called as its last local subscriber leaves. */
+  unsubscribe? (channel: string): Promise<void>
+  /** Presence shared by the instances; without one, presence is this instance's members only. */
+  readonly presence?: PresenceStore
   close (): Promise<void>
 }

@@ -1,7 +1,15 @@
-/** Who receives a published message. Only `all` exists today; a client id or a channel slots in beside it. */
-export type Target = { kind: 'all' }
+/**
+ * Who receives a published message on each instance:
+ * - `all`: every client (`broadcast`);
+ * - `channel`: the channel's subscribers; with `presence`, only those who asked for join/leave notifications;
+ * - `command`: no client; the instance `instance` carries out the command in the payload (see src/pubsub/command.ts).
+ */
+export type Target =
+  | { kind: 'all' }
+  | { kind: 'channel', channel: string, presence?: true }
+  | { kind: 'command', instance: string }
 
-/** What travels between instances: the notification is already serialized, so receivers forward the bytes. */
+/** What travels between instances: a notification already serialized, so receivers forward the bytes. */
 export interface Envelope {
   origin: string
   target: Target
@@ -10,6 +18,9 @@ export interface Envelope {
 
 export const ENVELOPE_VERSION = 1
 const NEWLINE = 0x0a
+
+/** Channel names: 1–128 of these characters. Also safe as a Redis channel suffix and as NATS subject tokens. */
+export const CHANNEL_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/
 
 interface Header { v: number, o: string, t: Target }
 
@@ -41,8 +52,26 @@ export function decodeEnvelope (data: Buffer): Envelope {
   if (header === null || typeof header !== 'object') throw new MalformedEnvelopeError('header is not an object')
   if (header.v !== ENVELOPE_VERSION) throw new MalformedEnvelopeError(`unsupported version ${String(header.v)}`)
   if (typeof header.o !== 'string') throw new MalformedEnvelopeError('no origin')
-  if (header.t?.kind !== 'all') throw new MalformedEnvelopeError('unknown target')
+  const target = readTarget(header.t)
+  if (target === undefined) throw new MalformedEnvelopeError('unknown target')
   const payload = data.subarray(end + 1)
   if (payload.length === 0) throw new MalformedEnvelopeError('empty payload')
-  return { origin: header.o, target: { kind: 'all' }, payload }
+  return { origin: header.o, target, payload }
+}
+
+/** A fresh target object with only the members its kind has, or undefined. */
+function readTarget (t: unknown): Target | undefined {
+  if (t === null || typeof t !== 'object') return undefined
+  const target = t as Record<string, unknown>
+  switch (target.kind) {
+    case 'all':
+      return { kind: 'all' }
+    case 'channel':
+      if (typeof target.channel !== 'string' || !CHANNEL_PATTERN.test(target.channel)) return undefined
+      return target.presence === true ? { kind: 'channel', channel: target.channel, presence: true } : { kind: 'channel', channel: target.channel }
+    case 'command':
+      return typeof target.instance === 'string' ? { kind: 'command', instance: target.instance } : undefined
+    default:
+      return undefined
+  }
 }

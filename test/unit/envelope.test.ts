@@ -35,6 +35,8 @@ test('malformed and foreign messages are refused with the reason', () => {
     ['{"o":"a","t":{"kind":"all"}}\n{}', 'unsupported version undefined'],
     ['{"v":1,"o":7,"t":{"kind":"all"}}\n{}', 'no origin'],
     ['{"v":1,"o":"a","t":{"kind":"room"}}\n{}', 'unknown target'],
+    ['{"v":1,"o":"a","t":{"kind":"channel","channel":"a b"}}\n{}', 'unknown target'],
+    ['{"v":1,"o":"a","t":{"kind":"command"}}\n{}', 'unknown target'],
     ['{"v":1,"o":"a"}\n{}', 'unknown target'],
     ['{"v":1,"o":"a","t":{"kind":"all"}}\n', 'empty payload'],
     [Buffer.from([0xff, 0xfe, 0x0a, 0x01]), 'header is not JSON']
@@ -56,4 +58,13 @@ test('no byte string makes decoding throw anything but MalformedEnvelopeError', 
       assert.ok(err instanceof MalformedEnvelopeError)
     }
   }))
+})
+
+test('channel and command targets survive the round trip with only their own members', () => {
+  const payload = Buffer.from('{}')
+  for (const target of [{ kind: 'channel', channel: 'room:1' }, { kind: 'channel', channel: 'a', presence: true }, { kind: 'command', instance: 'node0' }] as const) {
+    assert.deepEqual(decodeEnvelope(encodeEnvelope({ origin: 'o', target, payload })).target, target)
+  }
+  const extra = Buffer.from('{"v":1,"o":"a","t":{"kind":"channel","channel":"x","presence":false,"evil":1}}\n{}')
+  assert.deepEqual(decodeEnvelope(extra).target, { kind: 'channel', channel: 'x' })
 })

@@ -30,9 +30,11 @@ export async function spawnServer (t: TestContext, env: Record<string, string> =
 /** Starts the server process without waiting for it to listen (for start-up failures). */
 export function runServer (t: TestContext, env: Record<string, string>): Omit<ServerProcess, 'port' | 'url' | 'http'> & { stderr: () => string } {
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('WS_')))
+  // TEST_FAST_PATH=false runs the suite's servers without the fast path (test/fast-path-off/)
+  const fastPath = process.env.TEST_FAST_PATH === undefined ? {} : { WS_FAST_PATH: process.env.TEST_FAST_PATH }
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
-    env: { ...cleanEnv, ...env },
+    env: { ...cleanEnv, ...fastPath, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const exited = once(proc, 'exit').then(([code, signal]) => (code ?? signal) as number | string)

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
-const fixture = fileURLToPath(new URL('./fixtures/tick-feedback.ts', import.meta.url))
+const fixture = fileURLToPath(new URL('./tick-feedback.fixture.ts', import.meta.url))
 
 /** The IC states V8 printed for the tick object literal's computed and named members, in slot order. */
 async function tickLiteralStates (hold: boolean): Promise<string[]> {

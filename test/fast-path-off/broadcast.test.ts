@@ -1,0 +1,3 @@
+// The same tests with WS_FAST_PATH=false: the public-API path must behave exactly as the fast path does.
+process.env.TEST_FAST_PATH = 'false'
+await import('../broadcast.test.js')

@@ -6,7 +6,6 @@ export const CloseCode = {
   InvalidPayload: 1007,
   PolicyViolation: 1008,
   MessageTooBig: 1009,
-  InternalError: 1011,
   /** The client stopped reading and its unsent buffer passed WS_MAX_BUFFERED_BYTES. */
   SlowConsumer: 4008
 } as const

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { CloseCode } from '../close-codes.js'
 import { broadcastNotification } from '../methods/broadcast.js'
 import type { Fanout } from '../pubsub/fanout.js'
 import type { Client } from './client.js'
@@ -56,8 +57,8 @@ export class WsHub extends EventEmitter<WsHubEvents> {
    * Closes one client of this instance with `code` (1000, or 3000–4999 for the host's own meanings).
    * Returns false when no such client is connected here.
    */
-  disconnect (clientId: string, code: number = 1000, reason: string = ''): boolean {
-    if (code !== 1000 && !(code >= 3000 && code <= 4999 && Number.isInteger(code))) {
+  disconnect (clientId: string, code: number = CloseCode.Normal, reason: string = ''): boolean {
+    if (code !== CloseCode.Normal && !(code >= 3000 && code <= 4999 && Number.isInteger(code))) {
       throw new RangeError(`wsHub.disconnect: close code ${code} is not 1000 or 3000-4999`)
     }
     if (Buffer.byteLength(reason) > 123) throw new RangeError('wsHub.disconnect: the reason must fit 123 bytes')

@@ -6,7 +6,7 @@ import WebSocket from 'ws'
 import { spawnServer } from '../helpers/child.js'
 import { Op, frame, openRaw } from './raw-ws.js'
 
-/** Close codes a client may be sent off with, each documented in the README's Security section. */
+/** Close codes a client may be sent off with, each documented in docs/protocol.md. */
 const DOCUMENTED_CLOSES = new Set([1002, 1003, 1007, 1008, 1009, 4008])
 const MAX_BATCH = 100
 const DEADLINE_MS = 5_000

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client'
 import type { WsOptions } from './config/options.js'
 import { fastPath } from './fast-path/index.js'
+import { autoBudgetBytes } from './hub/buffer-budget.js'
 import { WsHub } from './hub/handle.js'
 import { Hub } from './hub/hub.js'
 import type { Logger } from './logger.js'
@@ -39,11 +40,13 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
   // read at scrape time, when both exist
   const metrics = new WsMetrics(registry, {
     connections: (): number => hub.size,
-    pubsubConnected: (): boolean => adapter.isConnected
+    pubsubConnected: (): boolean => adapter.isConnected,
+    bufferedBytes: (): number => hub.budget.total
   })
   const hub: Hub = new Hub({
     instanceId: options.instanceId,
     maxBufferedBytes: options.maxBufferedBytes,
+    maxTotalBufferedBytes: options.maxTotalBufferedBytes || autoBudgetBytes(),
     deflate: options.permessageDeflate,
     metrics,
     log,

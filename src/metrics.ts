@@ -7,6 +7,8 @@ export const UNKNOWN_METHOD = '__unknown__'
 export interface MetricsSources {
   connections: () => number
   pubsubConnected: () => boolean
+  /** The hub's buffer budget total (src/hub/buffer-budget.ts). */
+  bufferedBytes?: () => number
 }
 
 /** Every `ws_*` series. Hot paths hold the bound children, never look labels up per message. */
@@ -24,6 +26,9 @@ export class WsMetrics {
   readonly authFailures: Counter
   readonly rateLimited: Counter
   readonly slowConsumerDisconnects: Counter
+  readonly bufferBudgetDisconnects: Counter
+  readonly readPauses: Counter
+  readonly bufferedBytes: Gauge
 
   constructor (registry: Registry, sources: MetricsSources) {
     const registers = [registry]
@@ -59,6 +64,22 @@ export class WsMetrics {
       name: 'ws_slow_consumer_disconnects_total',
       help: 'Clients closed because their unsent buffer passed WS_MAX_BUFFERED_BYTES',
       registers
+    })
+    this.bufferBudgetDisconnects = new Counter({
+      name: 'ws_buffer_budget_disconnects_total',
+      help: 'Clients closed with 4008, largest first, because all unsent buffers together passed WS_MAX_TOTAL_BUFFERED_BYTES',
+      registers
+    })
+    this.readPauses = new Counter({
+      name: 'ws_read_pauses_total',
+      help: 'Times a client was not read until its unsent replies drained below half of WS_MAX_BUFFERED_BYTES',
+      registers
+    })
+    this.bufferedBytes = new Gauge({
+      name: 'ws_buffered_bytes',
+      help: 'Unsent bytes of all clients together, as last counted against WS_MAX_TOTAL_BUFFERED_BYTES',
+      registers,
+      collect () { this.set(sources.bufferedBytes?.() ?? 0) }
     })
   }
 }

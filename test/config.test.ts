@@ -11,6 +11,9 @@ const badValues: Array<[Record<string, string>, string]> = [
   [{ WS_MAX_PAYLOAD_BYTES: '-1' }, 'env/WS_MAX_PAYLOAD_BYTES must be >= 64'],
   [{ WS_AUTH_ENABLED: 'true' }, 'env/WS_BEARER_TOKENS must list at least one token when WS_AUTH_ENABLED is true'],
   [{ WS_PUBSUB_RECONNECT_MAX_MS: '50' }, 'env/WS_PUBSUB_RECONNECT_MAX_MS must be >= WS_PUBSUB_RECONNECT_MIN_MS'],
+  [{ WS_MAX_PAYLOAD_BYTES: '2097152' }, 'env/WS_MAX_PAYLOAD_BYTES must be <= WS_MAX_BUFFERED_BYTES'],
+  [{ WS_MAX_BUFFERED_BYTES: '8388608', WS_MAX_TOTAL_BUFFERED_BYTES: '4194304' }, 'env/WS_MAX_BUFFERED_BYTES must be <= WS_MAX_TOTAL_BUFFERED_BYTES'],
+  [{ WS_SHUTDOWN_TIMEOUT_MS: '2000' }, 'env/WS_SHUTDOWN_TIMEOUT_MS must be > WS_PUBSUB_PUBLISH_TIMEOUT_MS'],
   [{ WS_FAST_PATH: 'fast' }, 'env/WS_FAST_PATH must be boolean'],
   [{ WS_LOG_LEVEL: 'loud' }, 'env/WS_LOG_LEVEL must be equal to one of the allowed values']
 ]

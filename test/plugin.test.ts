@@ -93,7 +93,10 @@ test('a bad option stops register with an error naming it, and an unknown one is
     [{ pubsubAdapter: 'kafka' }, 'ws-server option pubsubAdapter must be equal to one of the allowed values'],
     [{ heartbeatIntervalMs: 'often' }, 'ws-server option heartbeatIntervalMs must be integer'],
     [{ authEnabled: true }, 'ws-server option bearerTokens must list at least one token when authEnabled is true'],
-    [{ maxPayload: 1024 }, 'ws-server option maxPayload is not known']
+    [{ maxPayload: 1024 }, 'ws-server option maxPayload is not known'],
+    [{ maxPayloadBytes: 2 * 1024 * 1024 }, 'ws-server option maxPayloadBytes must be <= maxBufferedBytes'],
+    [{ maxBufferedBytes: 8 * 1024 * 1024, maxTotalBufferedBytes: 4 * 1024 * 1024 }, 'ws-server option maxBufferedBytes must be <= maxTotalBufferedBytes'],
+    [{ shutdownTimeoutMs: 500, pubsubPublishTimeoutMs: 500 }, 'ws-server option shutdownTimeoutMs must be > pubsubPublishTimeoutMs']
   ]
   for (const [options, message] of cases) {
     const app = Fastify({ logger: false })

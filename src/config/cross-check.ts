@@ -15,6 +15,18 @@ export function findContradictions (options: WsOptions): Contradiction[] {
   if (options.pubsubReconnectMaxMs < options.pubsubReconnectMinMs) {
     found.push({ option: 'pubsubReconnectMaxMs', message: 'must be >= %pubsubReconnectMinMs' })
   }
+  // one legitimate message, echoed back, would close the client that asked for it
+  if (options.maxPayloadBytes > options.maxBufferedBytes) {
+    found.push({ option: 'maxPayloadBytes', message: 'must be <= %maxBufferedBytes' })
+  }
+  // one client alone could use the whole budget, and the budget would close it before its own bound did
+  if (options.maxTotalBufferedBytes !== 0 && options.maxBufferedBytes > options.maxTotalBufferedBytes) {
+    found.push({ option: 'maxBufferedBytes', message: 'must be <= %maxTotalBufferedBytes' })
+  }
+  // shutdown answers the broadcasts it already read, each waiting up to the publish timeout for its broker
+  if (options.shutdownTimeoutMs <= options.pubsubPublishTimeoutMs) {
+    found.push({ option: 'shutdownTimeoutMs', message: 'must be > %pubsubPublishTimeoutMs' })
+  }
   return found
 }
 

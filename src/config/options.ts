@@ -9,7 +9,8 @@ import { ADAPTER_NAMES } from '../pubsub/builtin-adapters.js'
 export const WsOptionsSchema = Type.Object({
   instanceId: Type.String({ default: '', maxLength: 64, pattern: '^[A-Za-z0-9_-]*$', description: 'this instance\'s id in `/health`, logs and client ids (`[A-Za-z0-9_-]`, ≤ 64); empty: random 8 hex digits' }),
   maxPayloadBytes: Type.Integer({ minimum: 64, maximum: 100 * 1024 * 1024, default: 64 * 1024, description: 'largest frame accepted; larger closes with 1009' }),
-  maxBufferedBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'unsent bytes one client may hold before it is closed with 4008' }),
+  maxBufferedBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'unsent bytes one client may hold before it is closed with 4008; past half of it, its frames are not read until it catches up' }),
+  maxTotalBufferedBytes: Type.Integer({ minimum: 0, default: 0, description: 'unsent bytes of all clients together before the largest are closed with 4008; 0: a quarter of the memory the process may use, at most half the V8 heap limit' }),
   heartbeatIntervalMs: Type.Integer({ minimum: 50, default: 30_000, description: 'ping interval; a client that misses one ping is terminated at the next tick' }),
   shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'how long shutdown waits for clients to close before terminating them' }),
   permessageDeflate: Type.Boolean({ default: false, description: 'offer permessage-deflate (RFC 7692) to clients that ask for it' }),

@@ -21,12 +21,20 @@ export class Client {
   /** Message-rate bucket (src/rate/message-rate.ts): two numbers, no timer, per client. */
   rateTokens = 0
   rateRefilledAt = 0
+  /** `bufferedAmount` after the last send, as the hub's buffer budget counted it (src/hub/buffer-budget.ts). */
+  bufferedBytes = 0
+  /** Reading is paused until the unsent replies drain (request-side backpressure) or for good (shutdown). */
+  isReadPaused = false
 
   constructor (id: string, socket: WebSocket, hub: Hub, identity?: string) {
     this.id = id
     this.socket = socket
     this.hub = hub
     this.identity = identity
+  }
+
+  get isOpen (): boolean {
+    return this.socket.readyState === 1
   }
 
   /** Queues a text frame; a client that stopped reading is cut off instead of growing the buffer without bound. */
@@ -41,35 +49,83 @@ export class Client {
    * It goes out uncompressed even on a deflate connection; RFC 7692 lets a sender leave any message uncompressed.
    */
   sendFrame (frame: Buffer | string, payload: Buffer | string): boolean {
-    if (!this.#canSend()) return false
-    // ws falls back to framing it itself when its sender still holds something, so order is kept
-    if (!this.hub.fastPath.writeFrame(this.socket, frame)) this.socket.send(payload, TEXT_FRAME)
+    const buffered = this.#bufferedIfSendable()
+    if (buffered === -1) return false
+    const socket = this.socket
+    if (!this.isReadPaused && buffered + frame.length > this.hub.pauseReadingAboveBytes) {
+      this.#sendAndPause(payload)
+    } else if (!this.hub.fastPath.writeFrame(socket, frame)) {
+      // ws falls back to framing it itself when its sender still holds something, so order is kept
+      socket.send(payload, TEXT_FRAME)
+    }
+    this.hub.budget.account(this, socket.bufferedAmount)
     return true
   }
 
   #sendThroughWs (data: Buffer | string): boolean {
-    if (!this.#canSend()) return false
-    this.socket.send(data, TEXT_FRAME)
+    const buffered = this.#bufferedIfSendable()
+    if (buffered === -1) return false
+    if (!this.isReadPaused && buffered + data.length > this.hub.pauseReadingAboveBytes) this.#sendAndPause(data)
+    else this.socket.send(data, TEXT_FRAME)
+    this.hub.budget.account(this, this.socket.bufferedAmount)
     return true
   }
 
-  #canSend (): boolean {
+  /** The unsent bytes before this send, or -1 when the frame cannot be sent. */
+  #bufferedIfSendable (): number {
     const socket = this.socket
-    if (socket.readyState !== 1) return false
-    if (socket.bufferedAmount > this.hub.maxBufferedBytes) {
-      this.#dropSlowConsumer()
-      return false
+    if (socket.readyState !== 1) return -1
+    const buffered = socket.bufferedAmount
+    if (buffered > this.hub.maxBufferedBytes) {
+      this.#cutOff(this.hub.metrics.slowConsumerDisconnects, 'slow consumer')
+      return -1
     }
-    return true
+    return buffered
+  }
+
+  /**
+   * Replies pile up faster than the client reads them: stop reading its frames (TCP then slows the client down)
+   * instead of running its requests and buffering their answers. This frame goes through ws's public `send`, whose
+   * callback runs once it, and so all before it, has reached the kernel: reading resumes then.
+   */
+  #sendAndPause (payload: Buffer | string) {
+    this.pauseReading()
+    this.hub.metrics.readPauses.inc()
+    this.socket.send(payload, TEXT_FRAME, () => this.#resumeReading())
+  }
+
+  /** Stops reading this client's frames; ws keeps them, and TCP the rest, until `#resumeReading`. */
+  pauseReading () {
+    if (this.isReadPaused) return
+    this.isReadPaused = true
+    this.socket.pause()
+  }
+
+  #resumeReading () {
+    // a stopping hub keeps every client paused: it answers only what it already read
+    if (!this.isReadPaused || this.hub.isStopping) return
+    this.isReadPaused = false
+    this.socket.resume()
   }
 
   close (code: number, reason: string) {
     this.socket.close(code, reason)
+    // the peer's close frame must be read for the closing handshake; frames before it are dropped (connection.ts)
+    if (this.isReadPaused) {
+      this.isReadPaused = false
+      this.socket.resume()
+    }
   }
 
-  #dropSlowConsumer () {
-    this.hub.metrics.slowConsumerDisconnects.inc()
-    this.close(CloseCode.SlowConsumer, 'slow consumer')
+  /** Closed with 4008 by the hub's buffer budget: one of the largest consumers when the instance ran over. */
+  dropOverBudget () {
+    this.#cutOff(this.hub.metrics.bufferBudgetDisconnects, 'slow consumer')
+  }
+
+  #cutOff (counter: { inc (): void }, reason: string) {
+    counter.inc()
+    this.close(CloseCode.SlowConsumer, reason)
+    this.hub.budget.closing(this)
     const socket = this.socket
     setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref()
   }

@@ -23,6 +23,8 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, ident
   const client = hub.add(socket, identity)
   hub.fastPath.onMessage(socket, (data, isBinary) => {
     hub.metrics.messagesReceived.inc()
+    // after the server's close frame, or once shutdown began, nothing more is run: an unanswered request was not run
+    if (socket.readyState !== 1 || hub.isStopping) return
     if (isBinary) {
       client.close(CloseCode.UnsupportedData, 'binary frames are not supported')
       return
@@ -42,13 +44,15 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, ident
         return
       }
     }
-    dispatcher.handleFrame(data.toString(), client)
+    const answer = dispatcher.handleFrame(data.toString(), client)
+    if (answer !== undefined) hub.inFlight.track(answer)
   })
   socket.on('pong', () => { client.isAlive = true })
   socket.on('close', (code, reason) => { hub.remove(client, code, reason.toString()) })
   socket.on('error', (err) => {
     hub.log.debug({ clientId: client.id, err }, 'socket error')
   })
+  if (hub.isStopping) client.close(CloseCode.GoingAway, 'server shutting down')
   return client
 }
 

@@ -5,12 +5,16 @@ import type { FastPath } from '../fast-path/index.js'
 import type { Logger } from '../logger.js'
 import type { WsMetrics } from '../metrics.js'
 import type { Envelope } from '../pubsub/envelope.js'
+import { BufferBudget } from './buffer-budget.js'
 import { Client } from './client.js'
 import { textFrame } from './frame.js'
+import { InFlight } from './in-flight.js'
 
 export interface HubOptions {
   instanceId?: string
   maxBufferedBytes: number
+  /** Unsent bytes of all clients together before the largest are closed with 4008. Default: unbounded. */
+  maxTotalBufferedBytes?: number
   /** permessage-deflate may be negotiated (WS_PERMESSAGE_DEFLATE); replies then go through ws's compressing sender. */
   deflate?: boolean
   metrics: WsMetrics
@@ -28,6 +32,13 @@ export interface HubListener {
 export class Hub {
   readonly instanceId: string
   readonly maxBufferedBytes: number
+  /** Past this many unsent bytes a client's frames are not read until they drain: half its `maxBufferedBytes`. */
+  readonly pauseReadingAboveBytes: number
+  readonly budget: BufferBudget
+  /** Requests read and not yet answered, which shutdown waits for. */
+  readonly inFlight = new InFlight()
+  /** Set by shutdown: no client is read again, and a new connection is closed with 1001. */
+  isStopping = false
   readonly deflate: boolean
   readonly metrics: WsMetrics
   readonly log: Logger
@@ -39,6 +50,8 @@ export class Hub {
   constructor (options: HubOptions) {
     this.instanceId = options.instanceId || randomBytes(4).toString('hex')
     this.maxBufferedBytes = options.maxBufferedBytes
+    this.pauseReadingAboveBytes = Math.floor(options.maxBufferedBytes / 2)
+    this.budget = new BufferBudget(options.maxTotalBufferedBytes ?? Infinity, () => this.#clients.values())
     this.deflate = options.deflate ?? false
     this.metrics = options.metrics
     this.log = options.log
@@ -60,6 +73,7 @@ export class Hub {
 
   remove (client: Client, code: number, reason: string) {
     this.#clients.delete(client.id)
+    this.budget.forget(client)
     this.listener?.disconnected(client, code, reason)
   }
 
@@ -87,12 +101,13 @@ export class Hub {
 
   /** Closes every client with `code` and resolves when all are gone, terminating stragglers at the deadline. */
   async closeAll (code: CloseCode, reason: string, timeoutMs: number): Promise<void> {
-    const sockets = [...this.#clients.values()].map((client) => client.socket)
-    if (sockets.length === 0) return
-    const closed = sockets.map((socket) => new Promise<void>((resolve) => {
-      if (socket.readyState === 3) return resolve()
-      socket.once('close', () => resolve())
-      socket.close(code, reason)
+    const clients = [...this.#clients.values()]
+    if (clients.length === 0) return
+    const sockets = clients.map((client) => client.socket)
+    const closed = clients.map((client) => new Promise<void>((resolve) => {
+      if (client.socket.readyState === 3) return resolve()
+      client.socket.once('close', () => resolve())
+      client.close(code, reason)
     }))
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })

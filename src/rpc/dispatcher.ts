@@ -91,14 +91,15 @@ export class Dispatcher {
     })
   }
 
-  /** Answers the frame on the client's socket; never throws. */
-  handleFrame (text: string, client: Client): void {
+  /** Answers the frame on the client's socket; never throws. Returns the answer still being worked out, if any. */
+  handleFrame (text: string, client: Client): Promise<void> | undefined {
     const reply = this.process(text, client)
     if (typeof reply === 'string') {
       this.#send(client, reply)
     } else if (reply !== undefined) {
-      reply.then((out) => { if (out !== undefined) this.#send(client, out) })
+      return reply.then((out) => { if (out !== undefined) this.#send(client, out) })
     }
+    return undefined
   }
 
   /** The answer to one text frame: a response, a batch array, or nothing (notifications only). */

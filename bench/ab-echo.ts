@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { parseKeyOrders, type KeyOrder } from './load/key-order.js'
 import { Group } from './load/pool.js'
-import { cpuUs, LOAD_CPU, root } from './procs.js'
-import { ensureRelease } from './release.js'
+import { cpuUs, LOAD_CPU } from './procs.js'
+import { prepareBench } from './prepare.js'
 import { startTarget, type Running, type TargetName } from './targets.js'
 
 /**
@@ -55,7 +55,7 @@ async function round (first: TargetName, second: TargetName): Promise<Map<KeyOrd
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]
 
 async function main () {
-  ensureRelease(root, process.env.BENCH_B_ROOT)
+  prepareBench(process.env.BENCH_B_ROOT)
   execFileSync('taskset', ['-a', '-pc', LOAD_CPU, String(process.pid)], { stdio: 'ignore' })
   const ratios = new Map<KeyOrder, number[]>(orders.map((order) => [order, []]))
   for (let r = 0; r < rounds; r++) {

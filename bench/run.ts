@@ -4,8 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startBrokers } from './brokers.js'
 import { parseKeyOrders } from './load/key-order.js'
-import { LOAD_CPU, root } from './procs.js'
-import { ensureRelease } from './release.js'
+import { LOAD_CPU } from './procs.js'
+import { prepareBench } from './prepare.js'
 import { brokerHop } from './scenarios/broker-hop.js'
 import { capacity } from './scenarios/capacity.js'
 import { echoRound } from './scenarios/echo.js'
@@ -67,7 +67,7 @@ function log (line: string) {
 }
 
 async function main () {
-  ensureRelease(root)
+  prepareBench()
   // the harness itself shares the load core
   execFileSync('taskset', ['-a', '-pc', LOAD_CPU, String(process.pid)], { stdio: 'ignore' })
   const started = Date.now()

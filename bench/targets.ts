@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { freePort, root, startPinned, type Proc } from './procs.js'
-import type { Kind } from './load/conn.js'
+import type { Kind } from './load/kind.js'
 import { SERVER_ENTRY } from './release.js'
 
 /**

@@ -1,9 +1,7 @@
 import WebSocket from 'ws'
 import { io, type Socket } from 'socket.io-client'
 import { echoRequest, type KeyOrder } from './key-order.js'
-
-/** Which server a connection talks to: ours (JSON-RPC), a raw `ws` server (frames, or JSON-RPC), or Socket.IO. */
-export type Kind = 'ours' | 'ws' | 'ws-json' | 'sio'
+import type { Kind } from './kind.js'
 
 /** One client connection, the same three operations whatever the server speaks. */
 export interface BenchConn {

@@ -1,4 +1,4 @@
-import type { Kind } from './conn.js'
+import type { Kind } from './kind.js'
 import type { HistogramData } from './histogram.js'
 import type { KeyOrder } from './key-order.js'
 

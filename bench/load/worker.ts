@@ -1,4 +1,5 @@
-import { openConn, type BenchConn, type Kind } from './conn.js'
+import { openConn, type BenchConn } from './conn.js'
+import type { Kind } from './kind.js'
 import { nowUs } from './clock.js'
 import { Histogram } from './histogram.js'
 import type { KeyOrder } from './key-order.js'

@@ -196,9 +196,8 @@ async function main () {
     loadAfter: loadavg()[0],
     plan
   })
-  // the hand-written reading of the numbers (profiles, misses) follows the generated tables
-  const analysis = readFileSync(new URL('./analysis.md', import.meta.url), 'utf8')
-  const document = `${markdown}\n${analysis}`
+  // one run's tables only; the hand-written reading of past runs stays in its own file
+  const document = `${markdown}\nThe reading of these figures over past runs (profiles, misses) is in [analysis.md](analysis.md).\n`
   console.log(document)
   if (args.out !== undefined) writeFileSync(args.out, document)
 }

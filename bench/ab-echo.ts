@@ -30,7 +30,7 @@ const durationMs = Number(args.ms)
 const orders = parseKeyOrders(args.orders!)
 
 /** CPU µs per request of each server, by key order, both servers loaded at once in each order. */
-async function round (first: TargetName, second: TargetName): Promise<Map<KeyOrder, Record<string, number>>> {
+async function round (first: TargetName, second: TargetName, shift: number): Promise<Map<KeyOrder, Record<string, number>>> {
   const running: Running[] = [await startTarget(first, 1, 'echo', { redisUrl: '', natsUrl: '' })]
   const out = new Map<KeyOrder, Record<string, number>>()
   try {
@@ -38,7 +38,9 @@ async function round (first: TargetName, second: TargetName): Promise<Map<KeyOrd
     const groups = await Promise.all(running.map((run) => Group.open(run.kind, run.urls, clients)))
     try {
       await new Promise((resolve) => setTimeout(resolve, 500))
-      for (const order of orders) {
+      // both servers through their JIT tiers before any order is measured, and the orders take turns going first
+      await Promise.all(groups.map((group) => group.all({ type: 'echo', durationMs: 2_000, warmupMs: 0, order: orders[0] }, 'echoed')))
+      for (const order of orders.map((_, i) => orders[(i + shift) % orders.length])) {
         const before = running.map((run) => cpuUs(run.procs[0].pid))
         const replies = await Promise.all(groups.map((group) => group.all({ type: 'echo', durationMs, warmupMs: 1_000, order }, 'echoed')))
         out.set(order, Object.fromEntries(running.map((run, i) => [run.name, (cpuUs(run.procs[0].pid) - before[i]) / replies[i][0].allRequests])))
@@ -60,7 +62,7 @@ async function main () {
   const ratios = new Map<KeyOrder, number[]>(orders.map((order) => [order, []]))
   for (let r = 0; r < rounds; r++) {
     // which one starts first alternates, so neither always gets the warmer start
-    const byOrder = await round(r % 2 === 0 ? a : b, r % 2 === 0 ? b : a)
+    const byOrder = await round(r % 2 === 0 ? a : b, r % 2 === 0 ? b : a, Math.floor(r / 2))
     for (const [order, us] of byOrder) {
       ratios.get(order)!.push(us[a] / us[b])
       console.log(`round ${r + 1} ${order}: ${a} ${us[a].toFixed(2)} µs/req, ${b} ${us[b].toFixed(2)} µs/req, ${a}/${b} ${(us[a] / us[b]).toFixed(3)}`)

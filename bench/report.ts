@@ -53,8 +53,18 @@ const LABEL: Record<string, string> = {
   'sio-redis': 'Socket.IO (redis-adapter)'
 }
 
-function label (target: string) {
-  return LABEL[target] ?? target
+/** A target, or an echo series: a target and the key order of its requests (`ours id-last`). */
+function label (series: string) {
+  const [target, order] = series.split(' ')
+  const name = target === 'ws-json' ? 'ws + JSON.parse/stringify' : LABEL[target] ?? target
+  return order === undefined ? name : `${name}, ${order}`
+}
+
+/** An echo series over the JSON-RPC peer's series in the same key order; blank for a series without one. */
+function jsonRatio (results: Results, series: string, field: string) {
+  const order = series.split(' ')[1]
+  if (order === undefined) return ''
+  return ratio(results.median('echo', series, field) / results.median('echo', `ws-json ${order}`, field))
 }
 
 export function renderReport (results: Results, info: RunInfo): string {
@@ -115,9 +125,9 @@ export function renderReport (results: Results, info: RunInfo): string {
 
   if (results.has('echo')) {
     const e = info.plan.echo
-    out.push(`## Echo: ${e.clients} clients in a closed loop (ours: \`self.reply\`; raw ws: echo; Socket.IO: ack)`, '')
-    out.push(`Medians of ${e.slices * info.reps} slices of ${e.sliceMs / 1000} s (after ${e.warmupMs} ms of warm-up each), ${e.slices} a repetition: every server running with its clients connected, the loop moving from one to the next.`, '')
-    out.push(table(['server', 'req/s', '× ws', 'p50 ms', 'p99 ms', 'server CPU µs/req', '× ws', 'load-gen CPU %'], results.targets('echo').map((t) => [
+    out.push(`## Echo: ${e.clients} clients in a closed loop (ours: \`self.reply\`; raw ws: echo; ws + JSON.parse/stringify: the same request answered the plain way; Socket.IO: ack)`, '')
+    out.push(`Medians of ${e.slices * info.reps} slices of ${e.sliceMs / 1000} s (after ${e.warmupMs} ms of warm-up each), ${e.slices} a repetition: every server running with its clients connected, the loop moving from one to the next. JSON-RPC servers get a series per request key order (bench/load/key-order.ts): ${e.orders.join(', ')}.`, '')
+    out.push(table(['server', 'req/s', '× ws', 'p50 ms', 'p99 ms', 'server CPU µs/req', '× ws', '× ws-json', 'load-gen CPU %'], results.targets('echo').map((t) => [
       label(t),
       cell(results.get('echo', t, 'reqPerSec'), 1, 0),
       ratio(results.ratio('echo', t, 'reqPerSec')),
@@ -125,6 +135,7 @@ export function renderReport (results: Results, info: RunInfo): string {
       cell(results.get('echo', t, 'p99'), 1000, 2),
       cell(results.get('echo', t, 'cpuUsPerReq'), 1, 2),
       ratio(results.ratio('echo', t, 'cpuUsPerReq')),
+      jsonRatio(results, t, 'cpuUsPerReq'),
       cell(results.get('echo', t, 'loadCpuPct'), 1, 0)
     ])), '')
   }
@@ -197,10 +208,12 @@ function targetRows (results: Results, info: RunInfo): string[][] {
     check(`max loss-free rate ≥ 1× ws (N=${receivers})`, oursMax - wsMax, (v) => v >= 0,
       `${num(oursMax, 1)} vs ${num(wsMax, 1)} msg/s (${ratio(oursMax / wsMax)})`)
   }
-  const echoCpu = results.ratio('echo', 'ours', 'cpuUsPerReq')
-  check('echo server CPU/request ≤ 1.3× ws', echoCpu, (v) => v <= 1.3, ratio(echoCpu))
-  const echoRate = results.ratio('echo', 'ours', 'reqPerSec')
-  check('echo req/s ≥ 0.9× ws', echoRate, (v) => v >= 0.9, ratio(echoRate))
+  for (const order of info.plan.echo.orders as string[]) {
+    const echoCpu = results.median('echo', `ours ${order}`, 'cpuUsPerReq') / results.median('echo', `ws-json ${order}`, 'cpuUsPerReq')
+    check(`echo server CPU/request ≤ 1.3× ws-json (${order})`, echoCpu, (v) => v <= 1.3, ratio(echoCpu))
+    const echoRate = results.ratio('echo', `ours ${order}`, 'reqPerSec')
+    check(`echo req/s ≥ 0.9× ws (${order})`, echoRate, (v) => v >= 0.9, ratio(echoRate))
+  }
   for (const t of ['ours-redis', 'ours-nats']) {
     for (const [scenario, audience] of [['cluster-hop', info.plan.clusterHop.receivers], ['cluster', info.plan.cluster.receivers]] as const) {
       const added = results.median(scenario, t, 'crossP50') - results.median(scenario, 'ours', 'p50')

@@ -3,7 +3,9 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startBrokers } from './brokers.js'
+import { parseKeyOrders } from './load/key-order.js'
 import { LOAD_CPU } from './procs.js'
+import { prepareBench } from './prepare.js'
 import { brokerHop } from './scenarios/broker-hop.js'
 import { capacity } from './scenarios/capacity.js'
 import { echoRound } from './scenarios/echo.js'
@@ -22,6 +24,9 @@ import { renderReport } from './report.js'
  *   --out bench/RESULTS.md                     where the markdown goes (stdout always gets it)
  *   --settle-load 1                            first wait (up to 5 min) for the 1-min load average to fall this low;
  *                                              0 starts at once (env BENCH_SETTLE_LOAD)
+ *   --orders id-last,id-first                  request key orders for the echo scenario (env BENCH_ORDERS)
+ * Ours runs from dist/ (`npm run build` first when it is missing or stale); with `ws` among the targets, the echo
+ * scenario adds `ws-json`, the plain JSON.parse + JSON.stringify JSON-RPC peer.
  */
 const { values: args } = parseArgs({
   options: {
@@ -30,7 +35,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
     targets: { type: 'string', default: process.env.BENCH_TARGETS ?? 'ws,ours,sio' },
     out: { type: 'string' },
-    'settle-load': { type: 'string', default: process.env.BENCH_SETTLE_LOAD ?? '1' }
+    'settle-load': { type: 'string', default: process.env.BENCH_SETTLE_LOAD ?? '1' },
+    orders: { type: 'string', default: process.env.BENCH_ORDERS ?? 'id-last,id-first' }
   }
 })
 const scenarios = new Set(args.scenarios!.split(','))
@@ -48,7 +54,7 @@ export const plan = {
   searchMs: 2_000,
   searchTrials: quick ? 5 : 8,
   // short slices, the servers in turn, all of them running: see bench/scenarios/echo.ts
-  echo: { clients: 100, slices: quick ? 3 : 10, sliceMs: 1_000, warmupMs: 250 },
+  echo: { clients: 100, slices: quick ? 3 : 10, sliceMs: 1_000, warmupMs: 250, orders: parseKeyOrders(args.orders!) },
   cluster: { receivers: 1_000, rate: 50, durationMs: quick ? 3_000 : 5_000 },
   // on one shared core a 1,000-receiver p50 is mostly the order in which the kernel runs three fan-outs
   clusterHop: { receivers: 30, rate: 100, durationMs: quick ? 3_000 : 5_000 }
@@ -61,6 +67,7 @@ function log (line: string) {
 }
 
 async function main () {
+  prepareBench()
   // the harness itself shares the load core
   execFileSync('taskset', ['-a', '-pc', LOAD_CPU, String(process.pid)], { stdio: 'ignore' })
   const started = Date.now()
@@ -112,8 +119,10 @@ async function main () {
         }
       }
       if (scenarios.has('echo')) {
-        log(`rep ${rep} echo ${targets.join(', ')} (${plan.echo.slices} slices each)`)
-        await echoRound(targets, plan.echo, brokers, (name, r) => {
+        // the JSON-RPC peer answers echo requests only; it goes beside the raw ws peer
+        const echoTargets = targets.flatMap((name): TargetName[] => name === 'ws' ? ['ws', 'ws-json'] : [name])
+        log(`rep ${rep} echo ${echoTargets.join(', ')} (${plan.echo.slices} slices each)`)
+        await echoRound(echoTargets, plan.echo, brokers, (name, r) => {
           log(`  ${name}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${(r.p50 / 1000).toFixed(2)} ms, ${r.cpuUsPerReq.toFixed(1)} µs/req`)
           results.add('echo', name, r)
         })
@@ -187,9 +196,8 @@ async function main () {
     loadAfter: loadavg()[0],
     plan
   })
-  // the hand-written reading of the numbers (profiles, misses) follows the generated tables
-  const analysis = readFileSync(new URL('./analysis.md', import.meta.url), 'utf8')
-  const document = `${markdown}\n${analysis}`
+  // one run's tables only; the hand-written reading of past runs stays in its own file
+  const document = `${markdown}\nThe reading of these figures over past runs (profiles, misses) is in [docs/benchmarks.md](../docs/benchmarks.md).\n`
   console.log(document)
   if (args.out !== undefined) writeFileSync(args.out, document)
 }

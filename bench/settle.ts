@@ -5,7 +5,7 @@ const POLL_MS = 5_000
 
 /**
  * Waits, at most `maxMs`, for the 1-minute load average to fall to `below`. A run started on a busy host (right
- * after `npm test`, say) reads every server slower, and ours, with more to do per request, by more (bench/analysis.md).
+ * after `npm test`, say) reads every server slower, and ours, with more to do per request, by more (docs/benchmarks.md).
  * Returns the load average it starts at.
  */
 export async function settleLoad (below: number, maxMs: number, log: (line: string) => void): Promise<number> {

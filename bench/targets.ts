@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import { freePort, startPinned, type Proc } from './procs.js'
-import type { Kind } from './load/conn.js'
+import { join } from 'node:path'
+import { freePort, root, startPinned, type Proc } from './procs.js'
+import type { Kind } from './load/kind.js'
+import { SERVER_ENTRY } from './release.js'
 
-/** A server under test: ours with an adapter, the raw `ws` peer, or Socket.IO (optionally on Redis). */
-export type TargetName = 'ws' | 'ours' | 'ours-b' | 'ours-redis' | 'ours-redis-streams' | 'ours-nats' | 'sio' | 'sio-redis'
+/**
+ * A server under test: ours with an adapter, the raw `ws` peer (echoing frames, or `ws-json` answering them as
+ * JSON-RPC with JSON.parse + JSON.stringify), or Socket.IO (optionally on Redis).
+ */
+export type TargetName = 'ws' | 'ws-json' | 'ours' | 'ours-b' | 'ours-redis' | 'ours-redis-streams' | 'ours-nats' | 'sio' | 'sio-redis'
 
 export interface Brokers {
   redisUrl: string
@@ -22,10 +27,17 @@ const PROFILE = process.env.BENCH_CPU_PROF !== undefined && process.env.BENCH_CP
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
   : []
 /** BENCH_CPU_PROF=dir writes a `node --cpu-prof` profile of every server under test there. */
-const NODE = [process.execPath, ...PROFILE, '--expose-gc', '--import', 'tsx', '--import', './bench/peers/gc-signal.ts']
+const NODE = [process.execPath, ...PROFILE, '--expose-gc', '--import', './bench/peers/gc-signal.js']
+/** The peers are bench code, run from source. */
+const PEER = [...NODE, '--import', 'tsx']
 
 export function kindOf (name: TargetName): Kind {
-  return name === 'ws' ? 'ws' : name.startsWith('sio') ? 'sio' : 'ours'
+  return name === 'ws' || name === 'ws-json' ? name : name.startsWith('sio') ? 'sio' : 'ours'
+}
+
+/** The JSON-RPC servers, which the echo loop drives in every key order. */
+export function speaksJsonRpc (name: TargetName): boolean {
+  return name === 'ws-json' || name.startsWith('ours')
 }
 
 /** Starts `instances` processes of a target on the server core; `mode` picks echo or broadcast for the raw ws peer. */
@@ -49,18 +61,21 @@ export async function startTarget (name: TargetName, instances: number, mode: 'b
 function startOne (name: TargetName, index: number, port: number, mode: string, channel: string, brokers: Brokers): Promise<Proc> {
   switch (name) {
     case 'ws':
-      return startPinned(name, [...NODE, 'bench/peers/ws-server.ts'], port, { BENCH_PORT: String(port), BENCH_MODE: mode })
+      return startPinned(name, [...PEER, 'bench/peers/ws-server.ts'], port, { BENCH_PORT: String(port), BENCH_MODE: mode })
+    case 'ws-json':
+      return startPinned(name, [...PEER, 'bench/peers/ws-server.ts'], port, { BENCH_PORT: String(port), BENCH_MODE: 'json' })
     case 'sio':
     case 'sio-redis':
-      return startPinned(name, [...NODE, 'bench/peers/socketio-server.ts'], port, {
+      return startPinned(name, [...PEER, 'bench/peers/socketio-server.ts'], port, {
         BENCH_PORT: String(port),
         BENCH_CHANNEL: channel,
         ...(name === 'sio-redis' ? { BENCH_REDIS_URL: brokers.redisUrl } : {})
       })
     default: {
       // ours-b: ours (local) with BENCH_B_ENV (`KEY=value,...`) added, for A/B runs of a change behind a flag,
-      // or from another checkout (BENCH_B_ROOT, e.g. a `git worktree` of an earlier commit) to compare commits
-      const entry = name === 'ours-b' && process.env.BENCH_B_ROOT ? `${process.env.BENCH_B_ROOT}/src/server.ts` : 'src/server.ts'
+      // or from another checkout (BENCH_B_ROOT, e.g. a `git worktree` of an earlier commit, built) to compare commits;
+      // always the release build (bench/release.ts checks that it is current)
+      const entry = join(name === 'ours-b' && process.env.BENCH_B_ROOT ? process.env.BENCH_B_ROOT : root, SERVER_ENTRY)
       const extra = name === 'ours-b' ? Object.fromEntries((process.env.BENCH_B_ENV ?? '').split(',').filter(Boolean).map(splitOnEquals)) : {}
       const adapter = name === 'ours' || name === 'ours-b' ? 'local' : name.slice('ours-'.length)
       return startPinned(name, [...NODE, entry], port, {

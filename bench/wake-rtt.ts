@@ -8,7 +8,7 @@ import { sleep } from './stats.js'
 /**
  * `node --import tsx bench/wake-rtt.ts --broker redis --url redis://127.0.0.1:6379`: the broker client's round trip
  * (ioredis `PING`, nats.js `flush`) back to back, then with `--gap-ms` of sleep before each. The difference is what
- * a process that slept pays to wake; the cross-instance rows pay it twice more than the local one (bench/analysis.md).
+ * a process that slept pays to wake; the cross-instance rows pay it twice more than the local one (docs/benchmarks.md).
  * Pin it and the broker with `taskset -c 0` to see the server core's figure.
  */
 const { values: args } = parseArgs({

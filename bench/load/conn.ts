@@ -1,15 +1,14 @@
 import WebSocket from 'ws'
 import { io, type Socket } from 'socket.io-client'
-
-/** Which server a connection talks to: ours (JSON-RPC), a raw `ws` server, or Socket.IO. */
-export type Kind = 'ours' | 'ws' | 'sio'
+import { echoRequest, type KeyOrder } from './key-order.js'
+import type { Kind } from './kind.js'
 
 /** One client connection, the same three operations whatever the server speaks. */
 export interface BenchConn {
   /** Asks the server to send `text` to every client. */
   broadcast (text: string): void
-  /** Sends `text` and calls `onReply` once with the answer. */
-  echo (text: string, onReply: () => void): void
+  /** Sends `text` (as a `self.reply` request in `order`, to a JSON-RPC server) and calls `onReply` once with the answer. */
+  echo (text: string, order: KeyOrder, onReply: () => void): void
   /** Called with each broadcast frame (or its text, for Socket.IO) the server sends this client. */
   onBroadcast: (frame: string) => void
   /** Called when the server or the network ended the connection. */
@@ -30,19 +29,18 @@ function openWs (kind: Kind, url: string, localAddress: string): Promise<BenchCo
     const socket = new WebSocket(url, { localAddress, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS })
     let pending: (() => void) | undefined
     // the echo request is encoded once: per-request string building would load the generator's core, not the server's
-    let echoText: string | undefined
+    let echoKey: string | undefined
     let echoFrame = Buffer.alloc(0)
     const conn: BenchConn = {
       broadcast: kind === 'ours'
         // a notification: the server answers nothing, like the raw ws peer
         ? (text) => socket.send(`{"jsonrpc":"2.0","method":"broadcast","params":{"text":"${text}"}}`)
         : (text) => socket.send(text),
-      echo: (text, onReply) => {
+      echo: (text, order, onReply) => {
         pending = onReply
-        if (text !== echoText) {
-          echoText = text
-          // one request in flight per connection, so one id serves them all
-          echoFrame = Buffer.from(kind === 'ours' ? `{"jsonrpc":"2.0","id":1,"method":"self.reply","params":{"text":"${text}"}}` : text)
+        if (echoKey !== order + text) {
+          echoKey = order + text
+          echoFrame = Buffer.from(kind === 'ws' ? text : echoRequest(order, text))
         }
         socket.send(echoFrame, TEXT_FRAME)
       },
@@ -78,7 +76,7 @@ function openSocketIo (url: string, localAddress: string): Promise<BenchConn> {
     } as unknown as Parameters<typeof io>[1])
     const conn: BenchConn = {
       broadcast: (text) => { socket.emit('broadcast', text) },
-      echo: (text, onReply) => { socket.emit('echo', text, onReply) },
+      echo: (text, _order, onReply) => { socket.emit('echo', text, onReply) },
       onBroadcast: () => {},
       onClosed: () => {},
       close: () => { socket.disconnect() }

@@ -1,5 +1,6 @@
-import type { Kind } from './conn.js'
+import type { Kind } from './kind.js'
 import type { HistogramData } from './histogram.js'
+import type { KeyOrder } from './key-order.js'
 
 /** What the harness asks a load-generator worker to do, over the fork IPC channel. */
 export type WorkerCommand =
@@ -8,7 +9,7 @@ export type WorkerCommand =
   | { type: 'progress' }
   | { type: 'report' }
   | { type: 'send', trial: number, rate: number, durationMs: number, padding: number }
-  | { type: 'echo', durationMs: number, warmupMs: number }
+  | { type: 'echo', durationMs: number, warmupMs: number, order: KeyOrder }
   | { type: 'close' }
 
 export type WorkerReply =

@@ -1,7 +1,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { LOAD_CPU } from '../procs.js'
-import type { Kind } from './conn.js'
+import type { Kind } from './kind.js'
 import type { WorkerCommand, WorkerReply } from './messages.js'
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url))

@@ -1,6 +1,8 @@
-import { openConn, type BenchConn, type Kind } from './conn.js'
+import { openConn, type BenchConn } from './conn.js'
+import type { Kind } from './kind.js'
 import { nowUs } from './clock.js'
 import { Histogram } from './histogram.js'
+import type { KeyOrder } from './key-order.js'
 import type { WorkerCommand, WorkerReply } from './messages.js'
 
 /**
@@ -92,7 +94,7 @@ async function send (id: number, rate: number, durationMs: number, padding: numb
 }
 
 /** Closed loop: each connection sends its next request as soon as the previous answer arrives. */
-async function echo (durationMs: number, warmupMs: number) {
+async function echo (durationMs: number, warmupMs: number, order: KeyOrder) {
   const histogram = new Histogram()
   let requests = 0
   let allRequests = 0
@@ -103,7 +105,7 @@ async function echo (durationMs: number, warmupMs: number) {
   function loop (conn: BenchConn) {
     const sentAt = nowUs()
     inFlight++
-    conn.echo('ping', () => {
+    conn.echo('ping', order, () => {
       inFlight--
       allRequests++
       if (measuring) {
@@ -144,7 +146,7 @@ process.on('message', (command: WorkerCommand) => {
       send(command.trial, command.rate, command.durationMs, command.padding)
       break
     case 'echo':
-      echo(command.durationMs, command.warmupMs)
+      echo(command.durationMs, command.warmupMs, command.order)
       break
     case 'close':
       closing = true

@@ -1,8 +1,10 @@
 import { WebSocketServer } from 'ws'
 
 /**
- * The hand-rolled peer: a plain `ws` server that sends each text frame to every client
- * (BENCH_MODE=broadcast) or back to its sender (BENCH_MODE=echo). permessage-deflate off, like ours.
+ * The hand-rolled peers: a plain `ws` server that sends each text frame to every client (BENCH_MODE=broadcast),
+ * back to its sender (echo), or answers it as a JSON-RPC request the plain way (json): `JSON.parse` the frame,
+ * `JSON.stringify` the response, no checks, which is what our server's request path is measured against.
+ * permessage-deflate off, like ours.
  */
 const port = Number(process.env.BENCH_PORT)
 const mode = process.env.BENCH_MODE ?? 'broadcast'
@@ -10,6 +12,13 @@ const wss = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: fa
 
 wss.on('connection', (socket) => {
   socket.on('error', () => {})
+  if (mode === 'json') {
+    socket.on('message', (data) => {
+      const request = JSON.parse(data.toString())
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id: request.id, result: { text: request.params.text } }))
+    })
+    return
+  }
   if (mode === 'echo') {
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }))
     return

@@ -9,16 +9,12 @@ import { UNKNOWN_METHOD, type WsMetrics } from '../metrics.js'
 import type { Fanout } from '../pubsub/fanout.js'
 import { capStrings } from '../limits/string-cap.js'
 import type { Method } from './method.js'
-import { readCanonicalEnvelope } from './canonical-request.js'
-import { compileParamsReader, type ParamsReader } from './params-reader.js'
 import { readRequest, type RpcRequest } from './request.js'
 import { errorResponse, resultResponse, type ResultSerializer } from './response.js'
 import { internalError, invalidParams, invalidRequest, methodNotFound, parseError, RpcError } from './rpc-error.js'
 
 interface Route {
   method: Method
-  /** Params in the schema's own layout read without JSON.parse; undefined when the schema has no such layout. */
-  readParams: ParamsReader | undefined
   validator: Validator<Record<PropertyKey, TSchema>, TSchema>
   serialize: ResultSerializer
   duration: DurationSeries
@@ -39,22 +35,6 @@ export interface DispatcherOptions {
 type Reply = string | undefined
 
 const MAX_PARAM_ERRORS = 5
-
-/** Params text that is not one structured JSON value: the whole frame then goes through JSON.parse for its error. */
-const NOT_READ = Symbol('not read')
-
-function paramsOf (route: Route | undefined, text: string, start: number): unknown {
-  const end = text.length - 1
-  const read = route?.readParams?.(text, start, end)
-  if (read !== undefined) return read
-  try {
-    const value: unknown = JSON.parse(text.slice(start, end))
-    // §4.2: structured params only; the general path answers anything else
-    return value !== null && typeof value === 'object' ? value : NOT_READ
-  } catch {
-    return NOT_READ
-  }
-}
 
 const secondsSince = (started: number) => (performance.now() - started) / 1000
 
@@ -84,7 +64,6 @@ export class Dispatcher {
     if (this.#routes.has(method.name)) throw new Error(`JSON-RPC method "${method.name}" is registered twice`)
     this.#routes.set(method.name, {
       method,
-      readParams: compileParamsReader(method.params),
       validator: Compile(Number.isFinite(this.#maxStringLength) ? capStrings(method.params, this.#maxStringLength) : method.params),
       serialize: method.result === undefined ? JSON.stringify : fastJson(method.result),
       duration: this.#metrics.rpcDuration.labels(method.name)
@@ -104,14 +83,6 @@ export class Dispatcher {
 
   /** The answer to one text frame: a response, a batch array, or nothing (notifications only). */
   process (text: string, client: Client): Reply | Promise<Reply> {
-    const envelope = readCanonicalEnvelope(text)
-    if (envelope !== undefined) {
-      const route = this.#routes.get(envelope.method)
-      const params = envelope.paramsStart === -1 ? undefined : paramsOf(route, text, envelope.paramsStart)
-      if (params !== NOT_READ) {
-        return this.#run({ method: envelope.method, params, id: envelope.id, isNotification: envelope.isNotification }, route, client)
-      }
-    }
     let message: unknown
     try {
       message = JSON.parse(text)

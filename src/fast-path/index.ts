@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { releaseUpgrade } from './release-upgrade.js'
 import { onMessage, type TextListener } from './text-frame-reader.js'
-import { holdTickShape } from './tick-shape.js'
 import { writeFrame } from './write-frame.js'
 
 /**
@@ -29,9 +28,7 @@ const publicApi: FastPath = {
 }
 
 export function fastPath (isEnabled: boolean): FastPath {
-  if (!isEnabled) return publicApi
-  holdTickShape()
-  return enabled
+  return isEnabled ? enabled : publicApi
 }
 
 export type { TextListener }

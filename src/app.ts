@@ -12,8 +12,9 @@ import healthRoute from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
 import wsRoute from '../routes/ws.js'
 import type { AdapterName } from './pubsub/builtin-adapters.js'
+import type { Authorize } from './channels/authorize.js'
 import type { WsOptions } from './config/options.js'
-import { resolveOptions } from './config/resolve-options.js'
+import { OptionError, resolveOptions } from './config/resolve-options.js'
 import { createCore, type Core } from './core.js'
 import type { WsHub } from './hub/handle.js'
 import type { PubSubAdapter } from './pubsub/adapter.js'
@@ -30,8 +31,13 @@ declare module 'fastify' {
 export interface WsServerOptions extends Partial<Omit<WsOptions, 'pubsubAdapter'>> {
   /** A built-in adapter by name (default `local`), or an object implementing `PubSubAdapter`. */
   pubsubAdapter?: AdapterName | PubSubAdapter
-  /** Methods to answer beside `broadcast` and `self.reply`. Default: none. */
+  /** Methods to answer beside the built-in ones (`broadcast`, `self.reply`, channels, presence). Default: none. */
   methods?: readonly Method[]
+  /**
+   * Decides each client's `subscribe`, `publish` and `presence` on a channel: true allows, false answers -32010.
+   * May return a promise. Default: every action allowed (`channelPublish: 'server'` still stops client publishes).
+   */
+  authorize?: Authorize
 }
 
 /**
@@ -53,11 +59,12 @@ export function websocketOptions (options: WsOptions): WebsocketPluginOptions {
 }
 
 async function wsServer (host: FastifyInstance, given: WsServerOptions) {
-  const { methods, pubsubAdapter, ...knobs } = given
+  const { methods, pubsubAdapter, authorize, ...knobs } = given
   const custom = typeof pubsubAdapter === 'object' ? pubsubAdapter : undefined
   const options = resolveOptions(custom === undefined ? { ...knobs, pubsubAdapter } : knobs)
   const registry = new Registry()
-  const core = createCore(options, { log: host.log, registry, adapter: custom, methods })
+  if (authorize !== undefined && typeof authorize !== 'function') throw new OptionError('ws-server option authorize must be a function')
+  const core = createCore(options, { log: host.log, registry, adapter: custom, methods, authorize })
   // the one decorator the host sees; everything else lives in the scope below
   host.decorate('wsHub', core.handle)
   await host.register(async function wsScope (scope) {

@@ -3,11 +3,13 @@ import fastifyWebsocket, { type WebsocketPluginOptions } from '@fastify/websocke
 import type { FastifyInstance } from 'fastify'
 import { Registry } from 'prom-client'
 import { authHooks } from '../plugins/auth.js'
+import channelsPlugin from '../plugins/channels.js'
 import hubPlugin from '../plugins/hub.js'
 import metricsPlugin from '../plugins/metrics.js'
 import pubsubPlugin from '../plugins/pubsub.js'
 import { rateLimitHook } from '../plugins/rate-limit.js'
 import { upgradeGuards } from '../plugins/upgrade-guards.js'
+import apiRoute from '../routes/api.js'
 import healthRoute from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
 import wsRoute from '../routes/ws.js'
@@ -75,6 +77,7 @@ async function wsServer (host: FastifyInstance, given: WsServerOptions) {
 async function serve (scope: FastifyInstance, core: Core, registry: Registry) {
   await scope.register(metricsPlugin, { registry })
   await scope.register(hubPlugin, { core })
+  await scope.register(channelsPlugin, { core })
   await scope.register(pubsubPlugin, { core })
   const rateLimit = await rateLimitHook(scope, core)
   const auth = await authHooks(scope, core)
@@ -85,6 +88,7 @@ async function serve (scope: FastifyInstance, core: Core, registry: Registry) {
   await scope.register(wsRoute, { core, onRequest: [rateLimit, checkOrigin, auth.authenticate, checkCapacity] })
   await scope.register(healthRoute, { core })
   await scope.register(metricsRoute, { registry, authenticate: auth.authenticateMetrics })
+  if (core.options.apiEnabled) await scope.register(apiRoute, { prefix: '/api', core, authenticate: auth.authenticateApi })
 }
 
 /** The whole server as one plugin: `/ws`, `/health` and `/metrics` with their hooks kept to themselves, and `app.wsHub`. */

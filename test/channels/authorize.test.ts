@@ -82,5 +82,5 @@ test('an authorize that throws answers -32603; one that throws an RpcError answe
 test('authorize must be a function', async (t) => {
   const app = Fastify({ logger: false })
   t.after(() => app.close())
-  await assert.rejects(app.register(wsServer, { authorize: true as never }).ready(), { message: 'ws-server option authorize must be a function' })
+  await assert.rejects(async () => { await app.register(wsServer, { authorize: true as never }) }, { message: 'ws-server option authorize must be a function' })
 })

@@ -10,6 +10,8 @@ export interface AuthHooks {
   authenticate: onRequestHookHandler
   /** For `/metrics`: 401 unless `metricsToken` is presented. A no-op when that option is empty. */
   authenticateMetrics: onRequestHookHandler
+  /** For `/api`: 401 unless one of `apiKeys` is presented; with no keys, every request is refused. */
+  authenticateApi: onRequestHookHandler
 }
 
 const pass: onRequestHookHandler = function pass (_request, _reply, done) { done() }
@@ -31,7 +33,9 @@ export async function authHooks (scope: FastifyInstance, core: Core): Promise<Au
   const authenticateMetrics = metricsToken.size === 0
     ? pass
     : bearerHook(factory, (token) => metricsToken.identify(token) !== undefined, () => {})
-  if (!options.authEnabled) return { authenticate: pass, authenticateMetrics }
+  const apiKeys = TokenSet.parse(options.apiKeys)
+  const authenticateApi = bearerHook(factory, (token) => apiKeys.identify(token) !== undefined, () => metrics.authFailures.inc())
+  if (!options.authEnabled) return { authenticate: pass, authenticateMetrics, authenticateApi }
 
   const tokens = TokenSet.parse(options.bearerTokens)
   const authenticate = bearerHook(factory, (token, request) => {
@@ -39,7 +43,7 @@ export async function authHooks (scope: FastifyInstance, core: Core): Promise<Au
     if (identity !== undefined) identities.set(request, identity)
     return identity !== undefined
   }, () => metrics.authFailures.inc())
-  return { authenticate, authenticateMetrics }
+  return { authenticate, authenticateMetrics, authenticateApi }
 }
 
 /**

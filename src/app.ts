@@ -3,17 +3,20 @@ import fastifyWebsocket, { type WebsocketPluginOptions } from '@fastify/websocke
 import type { FastifyInstance } from 'fastify'
 import { Registry } from 'prom-client'
 import { authHooks } from '../plugins/auth.js'
+import channelsPlugin from '../plugins/channels.js'
 import hubPlugin from '../plugins/hub.js'
 import metricsPlugin from '../plugins/metrics.js'
 import pubsubPlugin from '../plugins/pubsub.js'
 import { rateLimitHook } from '../plugins/rate-limit.js'
 import { upgradeGuards } from '../plugins/upgrade-guards.js'
+import apiRoute from '../routes/api.js'
 import healthRoute from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
 import wsRoute from '../routes/ws.js'
 import type { AdapterName } from './pubsub/builtin-adapters.js'
+import type { Authorize } from './channels/authorize.js'
 import type { WsOptions } from './config/options.js'
-import { resolveOptions } from './config/resolve-options.js'
+import { OptionError, resolveOptions } from './config/resolve-options.js'
 import { createCore, type Core } from './core.js'
 import type { WsHub } from './hub/handle.js'
 import type { PubSubAdapter } from './pubsub/adapter.js'
@@ -30,8 +33,13 @@ declare module 'fastify' {
 export interface WsServerOptions extends Partial<Omit<WsOptions, 'pubsubAdapter'>> {
   /** A built-in adapter by name (default `local`), or an object implementing `PubSubAdapter`. */
   pubsubAdapter?: AdapterName | PubSubAdapter
-  /** Methods to answer beside `broadcast` and `self.reply`. Default: none. */
+  /** Methods to answer beside the built-in ones (`broadcast`, `self.reply`, channels, presence). Default: none. */
   methods?: readonly Method[]
+  /**
+   * Decides each client's `subscribe`, `publish` and `presence` on a channel: true allows, false answers -32010.
+   * May return a promise. Default: every action allowed (`channelPublish: 'server'` still stops client publishes).
+   */
+  authorize?: Authorize
 }
 
 /**
@@ -53,11 +61,12 @@ export function websocketOptions (options: WsOptions): WebsocketPluginOptions {
 }
 
 async function wsServer (host: FastifyInstance, given: WsServerOptions) {
-  const { methods, pubsubAdapter, ...knobs } = given
+  const { methods, pubsubAdapter, authorize, ...knobs } = given
   const custom = typeof pubsubAdapter === 'object' ? pubsubAdapter : undefined
   const options = resolveOptions(custom === undefined ? { ...knobs, pubsubAdapter } : knobs)
   const registry = new Registry()
-  const core = createCore(options, { log: host.log, registry, adapter: custom, methods })
+  if (authorize !== undefined && typeof authorize !== 'function') throw new OptionError('ws-server option authorize must be a function')
+  const core = createCore(options, { log: host.log, registry, adapter: custom, methods, authorize })
   // the one decorator the host sees; everything else lives in the scope below
   host.decorate('wsHub', core.handle)
   await host.register(async function wsScope (scope) {
@@ -68,6 +77,7 @@ async function wsServer (host: FastifyInstance, given: WsServerOptions) {
 async function serve (scope: FastifyInstance, core: Core, registry: Registry) {
   await scope.register(metricsPlugin, { registry })
   await scope.register(hubPlugin, { core })
+  await scope.register(channelsPlugin, { core })
   await scope.register(pubsubPlugin, { core })
   const rateLimit = await rateLimitHook(scope, core)
   const auth = await authHooks(scope, core)
@@ -78,6 +88,7 @@ async function serve (scope: FastifyInstance, core: Core, registry: Registry) {
   await scope.register(wsRoute, { core, onRequest: [rateLimit, checkOrigin, auth.authenticate, checkCapacity] })
   await scope.register(healthRoute, { core })
   await scope.register(metricsRoute, { registry, authenticate: auth.authenticateMetrics })
+  if (core.options.apiEnabled) await scope.register(apiRoute, { prefix: '/api', core, authenticate: auth.authenticateApi })
 }
 
 /** The whole server as one plugin: `/ws`, `/health` and `/metrics` with their hooks kept to themselves, and `app.wsHub`. */

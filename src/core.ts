@@ -1,4 +1,7 @@
 import type { Registry } from 'prom-client'
+import type { Authorize } from './channels/authorize.js'
+import { Channels } from './channels/channels.js'
+import { Commands } from './channels/commands.js'
 import type { WsOptions } from './config/options.js'
 import { fastPath } from './fast-path/index.js'
 import { WsHub } from './hub/handle.js'
@@ -20,6 +23,8 @@ export interface Core {
   hub: Hub
   adapter: PubSubAdapter
   fanout: Fanout
+  channels: Channels
+  commands: Commands
   dispatcher: Dispatcher
   /** Per-connection message rate; undefined when rate limiting is off. */
   messageRate: MessageRate | undefined
@@ -32,6 +37,8 @@ export interface CoreDeps {
   /** Replaces the built-in adapter `options.pubsubAdapter` names. */
   adapter?: PubSubAdapter | undefined
   methods?: readonly Method[] | undefined
+  /** The host's rule for client actions on channels; default: allow. */
+  authorize?: Authorize | undefined
 }
 
 export function createCore (options: WsOptions, deps: CoreDeps): Core {
@@ -39,7 +46,9 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
   // read at scrape time, when both exist
   const metrics = new WsMetrics(registry, {
     connections: (): number => hub.size,
-    pubsubConnected: (): boolean => adapter.isConnected
+    pubsubConnected: (): boolean => adapter.isConnected,
+    channels: (): number => channels.subscriptions.channelCount,
+    subscriptions: (): number => channels.subscriptions.size
   })
   const hub: Hub = new Hub({
     instanceId: options.instanceId,
@@ -62,10 +71,26 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     log
   })
   const fanout = new Fanout(adapter, hub, metrics)
+  const channels: Channels = new Channels({
+    fanout,
+    adapter,
+    metrics,
+    log,
+    maxChannelsPerConnection: options.maxChannelsPerConnection,
+    channelPublish: options.channelPublish,
+    authorize: deps.authorize
+  })
+  const commands = new Commands(hub, fanout, channels, log)
+  hub.routing = {
+    recipients: (channel, presence) => channels.subscriptions.recipients(channel, presence),
+    clientLeft: (client) => channels.clientLeft(client),
+    command: (payload) => commands.run(payload)
+  }
   const dispatcher = new Dispatcher({
     methods: [...builtinMethods, ...(deps.methods ?? [])],
     hub,
     pubsub: fanout,
+    channels,
     metrics,
     log,
     maxBatchLength: options.maxBatchLength,
@@ -75,5 +100,6 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
   const messageRate = options.rateLimitEnabled
     ? new MessageRate({ perSecond: options.messageRatePerSecond, burst: options.messageBurst, floodLimit: options.messageFloodLimit })
     : undefined
-  return { options, metrics, hub, adapter, fanout, dispatcher, messageRate, handle: new WsHub(hub, fanout) }
+  const handle = new WsHub({ hub, fanout, channels, commands })
+  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, handle }
 }

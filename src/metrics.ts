@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { DurationHistogram } from './duration-histogram.js'
 
 /** Label shared by every method name that is not registered, so random names cannot grow the series. */
@@ -7,6 +7,9 @@ export const UNKNOWN_METHOD = '__unknown__'
 export interface MetricsSources {
   connections: () => number
   pubsubConnected: () => boolean
+  /** Channels with a local subscriber, and (client, channel) pairs; zero when not given. */
+  channels?: () => number
+  subscriptions?: () => number
 }
 
 /** Every `ws_*` series. Hot paths hold the bound children, never look labels up per message. */
@@ -24,6 +27,10 @@ export class WsMetrics {
   readonly authFailures: Counter
   readonly rateLimited: Counter
   readonly slowConsumerDisconnects: Counter
+  readonly channels: Gauge
+  readonly subscriptions: Gauge
+  readonly channelMessages: Counter
+  readonly subscribeDuration: Histogram
 
   constructor (registry: Registry, sources: MetricsSources) {
     const registers = [registry]
@@ -58,6 +65,26 @@ export class WsMetrics {
     this.slowConsumerDisconnects = new Counter({
       name: 'ws_slow_consumer_disconnects_total',
       help: 'Clients closed because their unsent buffer passed WS_MAX_BUFFERED_BYTES',
+      registers
+    })
+    // no channel label: channel names are chosen by clients, a label per name would grow without bound
+    this.channels = new Gauge({
+      name: 'ws_channels',
+      help: 'Channels with at least one subscriber on this instance',
+      registers,
+      collect () { this.set(sources.channels?.() ?? 0) }
+    })
+    this.subscriptions = new Gauge({
+      name: 'ws_subscriptions',
+      help: 'Channel subscriptions of this instance\'s clients',
+      registers,
+      collect () { this.set(sources.subscriptions?.() ?? 0) }
+    })
+    this.channelMessages = new Counter({ name: 'ws_channel_messages_total', help: 'Channel messages published by this instance (clients and server)', registers })
+    this.subscribeDuration = new Histogram({
+      name: 'ws_pubsub_subscribe_duration_seconds',
+      help: 'Time until the adapter confirmed a channel subscription (first local subscriber of a channel)',
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers
     })
   }

@@ -1,3 +1,4 @@
+import { parseTokenList } from '../auth/token-set.js'
 import type { OptionName, WsOptions } from './options.js'
 
 /** A pair of knobs that each pass alone but contradict each other; `message` follows the name of `option`. */
@@ -11,6 +12,16 @@ export function findContradictions (options: WsOptions): Contradiction[] {
   const found: Contradiction[] = []
   if (options.authEnabled && options.bearerTokens.trim() === '') {
     found.push({ option: 'bearerTokens', message: 'must list at least one token when %authEnabled is true' })
+  }
+  for (const option of ['bearerTokens', 'apiKeys'] as const) {
+    try {
+      parseTokenList(options[option])
+    } catch (err) {
+      found.push({ option, message: `has a bad entry: ${(err as Error).message}` })
+    }
+  }
+  if (options.apiEnabled && options.apiKeys.trim() === '') {
+    found.push({ option: 'apiKeys', message: 'must list at least one key when %apiEnabled is true' })
   }
   if (options.pubsubReconnectMaxMs < options.pubsubReconnectMinMs) {
     found.push({ option: 'pubsubReconnectMaxMs', message: 'must be >= %pubsubReconnectMinMs' })

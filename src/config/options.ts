@@ -28,7 +28,7 @@ export const WsOptionsSchema = Type.Object({
   presenceLeaseMs: Type.Integer({ minimum: 300, default: 10_000, description: 'with a broker, how long a vanished instance\'s clients stay in presence: each instance renews its lease three times per period' }),
 
   authEnabled: Type.Boolean({ default: false, description: 'require a bearer token on the upgrade (`Authorization: Bearer …` or `?access_token=`)' }),
-  bearerTokens: Type.String({ default: '', description: 'accepted client tokens, comma-separated' }),
+  bearerTokens: Type.String({ default: '', description: 'accepted client tokens, comma-separated; `name:token` gives the token a name, the client\'s identity and presence `user` (unnamed: `token-<i>`)' }),
   metricsToken: Type.String({ default: '', description: 'when set, `/metrics` requires this bearer token' }),
   rateLimitEnabled: Type.Boolean({ default: false, description: 'limit upgrades per IP and frames per connection' }),
   rateLimitMax: Type.Integer({ minimum: 1, default: 100, description: 'upgrades per IP per window (shared through Redis with the `redis` adapter); past it 429' }),
@@ -39,7 +39,12 @@ export const WsOptionsSchema = Type.Object({
   maxConnections: Type.Integer({ minimum: 1, default: 10_000, description: 'connections per instance; past it upgrades get 503' }),
   maxBatchLength: Type.Integer({ minimum: 1, default: 100, description: 'requests per batch; a longer batch gets one -32600' }),
   maxTextLength: Type.Integer({ minimum: 0, default: 0, description: 'longest string param (characters) for every method whose schema sets none; 0: as long as a frame allows' }),
-  allowedOrigins: Type.String({ default: '', description: 'browser origins allowed to connect, comma-separated; empty: any' })
+  allowedOrigins: Type.String({ default: '', description: 'browser origins allowed to connect, comma-separated; empty: any' }),
+
+  maxChannelsPerConnection: Type.Integer({ minimum: 1, default: 128, description: 'channels one connection may be subscribed to at once; past it `subscribe` answers -32011' }),
+  channelPublish: Type.Enum(['any', 'server'], { default: 'any', description: 'who may publish to channels: `any` client (subject to `authorize`), or only the `server` side (`app.wsHub.publish`, the HTTP API)' }),
+  apiEnabled: Type.Boolean({ default: false, description: 'serve the HTTP API under `/api` (publish, broadcast, presence, channels, disconnect; docs/http-api.md)' }),
+  apiKeys: Type.String({ default: '', description: 'bearer keys accepted by the HTTP API, comma-separated, distinct from client tokens; required when the API is enabled' })
 })
 
 /** Every knob with its default applied. */

@@ -1,4 +1,7 @@
 import { EventEmitter } from 'node:events'
+import { assertChannelName } from '../channels/channel-name.js'
+import type { Channels, PresenceResult } from '../channels/channels.js'
+import { instanceOf, isHostCloseCode, type Commands } from '../channels/commands.js'
 import { broadcastNotification } from '../methods/broadcast.js'
 import type { Fanout } from '../pubsub/fanout.js'
 import type { Client } from './client.js'
@@ -15,18 +18,30 @@ export interface WsHubEvents {
   disconnect: [client: ClientInfo, code: number, reason: string]
 }
 
+export interface WsHubParts {
+  hub: Hub
+  fanout: Fanout
+  channels: Channels
+  commands: Commands
+}
+
 /**
  * The one handle a host app drives the hub with (`app.wsHub`). It reaches this instance's clients directly and
- * every instance's through the adapter; channels and presence will sit beside `broadcast`.
+ * every instance's through the adapter: a client of another instance by a command its instance carries out.
+ * Server-side calls are trusted: `authorize` and `channelPublish` apply to clients only.
  */
 export class WsHub extends EventEmitter<WsHubEvents> {
   readonly #hub: Hub
   readonly #fanout: Fanout
+  readonly #channels: Channels
+  readonly #commands: Commands
 
-  constructor (hub: Hub, fanout: Fanout) {
+  constructor ({ hub, fanout, channels, commands }: WsHubParts) {
     super()
     this.#hub = hub
     this.#fanout = fanout
+    this.#channels = channels
+    this.#commands = commands
     hub.listener = {
       connected: (client: Client) => this.emit('connect', client),
       disconnected: (client: Client, code: number, reason: string) => this.emit('disconnect', client, code, reason)
@@ -53,14 +68,57 @@ export class WsHub extends EventEmitter<WsHubEvents> {
   }
 
   /**
-   * Closes one client of this instance with `code` (1000, or 3000–4999 for the host's own meanings).
-   * Returns false when no such client is connected here.
+   * Sends `data` (any JSON value) to every subscriber of `channel` on every instance, as
+   * `{"method":"message","params":{"channel","data","from":"server"}}`. Resolves once the broker confirmed it;
+   * rejects with an `RpcError` -32001 when it did not, and with a TypeError for a bad channel name or no data.
+   */
+  async publish (channel: string, data: unknown): Promise<void> {
+    assertChannelName(channel, 'wsHub.publish(channel, data)')
+    if (data === undefined) throw new TypeError('wsHub.publish(channel, data): data must be a JSON value')
+    await this.#channels.publish(channel, data, 'server')
+  }
+
+  /** Who is subscribed to `channel` on every instance: `{ channel, count, clients: [{ id, user? }] }`. */
+  async presence (channel: string): Promise<PresenceResult> {
+    assertChannelName(channel, 'wsHub.presence(channel)')
+    return this.#channels.presence(channel)
+  }
+
+  /**
+   * Subscribes a connected client to `channel` (with `presence: true`, it also gets join/leave notifications).
+   * A client of this instance: resolves true once subscribed (the broker confirmed the channel), false when it is
+   * not connected; rejects -32011 at its channel cap, -32001 when the broker did not confirm. A client of another
+   * instance: resolves true once the broker confirmed the command, which that instance carries out (it ignores it
+   * when the client is gone, and logs a failure); rejects -32001 when the command was not confirmed.
+   */
+  async subscribe (clientId: string, channel: string, options: { presence?: boolean } = {}): Promise<boolean> {
+    assertChannelName(channel, 'wsHub.subscribe(clientId, channel)')
+    return this.#commands.perform(options.presence === true
+      ? { op: 'subscribe', client: clientId, channel, presence: true }
+      : { op: 'subscribe', client: clientId, channel })
+  }
+
+  /** Unsubscribes a connected client from `channel`; resolves as `subscribe` does (true: done here, or forwarded). */
+  async unsubscribe (clientId: string, channel: string): Promise<boolean> {
+    assertChannelName(channel, 'wsHub.unsubscribe(clientId, channel)')
+    return this.#commands.perform({ op: 'unsubscribe', client: clientId, channel })
+  }
+
+  /**
+   * Closes one client with `code` (1000, or 3000–4999 for the host's own meanings), on any instance.
+   * A client of this instance: closed at once; returns false when it is not connected. A client of another
+   * instance: returns true at once, the command having been handed to the broker; that instance closes it if it
+   * is still connected. A command the broker does not take is logged, not thrown (the HTTP API awaits it instead).
    */
   disconnect (clientId: string, code: number = 1000, reason: string = ''): boolean {
-    if (code !== 1000 && !(code >= 3000 && code <= 4999 && Number.isInteger(code))) {
-      throw new RangeError(`wsHub.disconnect: close code ${code} is not 1000 or 3000-4999`)
-    }
+    if (!isHostCloseCode(code)) throw new RangeError(`wsHub.disconnect: close code ${code} is not 1000 or 3000-4999`)
     if (Buffer.byteLength(reason) > 123) throw new RangeError('wsHub.disconnect: the reason must fit 123 bytes')
+    if (instanceOf(clientId) === '') return false
+    if (!this.#commands.isLocal(clientId)) {
+      this.#commands.forward({ op: 'disconnect', client: clientId, code, reason })
+        .catch((err) => this.#hub.log.warn({ err: err.cause ?? err, clientId }, 'disconnect command not published'))
+      return true
+    }
     const client = this.#hub.get(clientId)
     if (client === undefined) return false
     client.close(code, reason)

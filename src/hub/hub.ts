@@ -24,6 +24,13 @@ export interface HubListener {
   disconnected (client: Client, code: number, reason: string): void
 }
 
+/** The channel side of delivery (src/channels/): who is subscribed here, and what follows a leave or a command. */
+export interface ChannelRouting {
+  recipients (channel: string, presence: boolean): ReadonlySet<Client> | undefined
+  clientLeft (client: Client): void
+  command (payload: Buffer): void
+}
+
 /** Every connection of this instance, and local delivery to them. */
 export class Hub {
   readonly instanceId: string
@@ -33,6 +40,7 @@ export class Hub {
   readonly log: Logger
   readonly fastPath: FastPath
   listener: HubListener | undefined
+  routing: ChannelRouting | undefined
   readonly #clients = new Map<string, Client>()
   #nextId = 0
 
@@ -60,6 +68,7 @@ export class Hub {
 
   remove (client: Client, code: number, reason: string) {
     this.#clients.delete(client.id)
+    this.routing?.clientLeft(client)
     this.listener?.disconnected(client, code, reason)
   }
 
@@ -71,14 +80,29 @@ export class Hub {
     return this.#clients.values()
   }
 
-  /** Hands an envelope's bytes, unchanged, to each local client it targets. */
+  /**
+   * Hands an envelope's bytes, unchanged, to each local client it targets. An adapter without per-channel
+   * subscriptions hands over every channel's envelopes, so a channel's go to its local subscribers only.
+   */
   deliver (envelope: Envelope): number {
-    // channels and commands arrive with the channel work; until then only `all` has recipients
-    if (envelope.target.kind !== 'all') return 0
-    const payload = envelope.payload
+    const target = envelope.target
+    switch (target.kind) {
+      case 'all':
+        return this.#sendTo(this.#clients.values(), envelope.payload)
+      case 'channel': {
+        const recipients = this.routing?.recipients(target.channel, target.presence === true)
+        return recipients === undefined ? 0 : this.#sendTo(recipients.values(), envelope.payload)
+      }
+      case 'command':
+        if (target.instance === this.instanceId) this.routing?.command(envelope.payload)
+        return 0
+    }
+  }
+
+  #sendTo (clients: Iterable<Client>, payload: Buffer): number {
     const frame = textFrame(payload)
     let sent = 0
-    for (const client of this.#clients.values()) {
+    for (const client of clients) {
       if (client.sendFrame(frame, payload)) sent++
     }
     this.metrics.messagesSent.inc(sent)

@@ -1,6 +1,11 @@
 import broadcast from './broadcast.js'
+import presence from './presence.js'
+import presenceCount from './presence-count.js'
+import publish from './publish.js'
 import selfReply from './self-reply.js'
+import subscribe from './subscribe.js'
+import unsubscribe from './unsubscribe.js'
 import type { Method } from '../rpc/method.js'
 
 /** Methods every server answers. Embedders add their own with the plugin's `methods` option. */
-export const builtinMethods: readonly Method[] = [broadcast, selfReply]
+export const builtinMethods: readonly Method[] = [broadcast, selfReply, subscribe, unsubscribe, publish, presence, presenceCount]

@@ -2,6 +2,7 @@ import type { Hub } from '../hub/hub.js'
 import type { WsMetrics } from '../metrics.js'
 import { pubsubUnavailable } from '../rpc/rpc-error.js'
 import type { PubSubAdapter } from './adapter.js'
+import type { Target } from './envelope.js'
 import { MalformedLog } from './malformed-log.js'
 
 /** Sends a serialized notification to its target on every instance, through the adapter and back. */
@@ -32,6 +33,17 @@ export class Fanout {
   async broadcast (payload: Buffer): Promise<void> {
     try {
       await this.adapter.publish({ origin: this.#hub.instanceId, target: { kind: 'all' }, payload })
+    } catch (err) {
+      this.#metrics.pubsubErrors.inc()
+      throw pubsubUnavailable(err)
+    }
+    this.#metrics.pubsubPublished.inc()
+  }
+
+  /** To `target` on every instance (a channel's subscribers, an instance's command); rejects with -32001 like `broadcast`. */
+  async publish (target: Target, payload: Buffer): Promise<void> {
+    try {
+      await this.adapter.publish({ origin: this.#hub.instanceId, target, payload })
     } catch (err) {
       this.#metrics.pubsubErrors.inc()
       throw pubsubUnavailable(err)

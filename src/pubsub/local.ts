@@ -17,5 +17,9 @@ export class LocalAdapter implements PubSubAdapter {
     this.#handler(envelope)
   }
 
+  // every envelope is already here; present so a channel's first subscriber takes the same path as on a broker
+  async subscribe (_channel: string) {}
+  async unsubscribe (_channel: string) {}
+
   async close () {}
 }

@@ -1,6 +1,7 @@
 import fastJson from 'fast-json-stringify'
 import type { TSchema } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
+import type { Channels } from '../channels/channels.js'
 import type { DurationSeries } from '../duration-histogram.js'
 import type { Client } from '../hub/client.js'
 import type { Hub } from '../hub/hub.js'
@@ -28,6 +29,7 @@ export interface DispatcherOptions {
   methods: readonly Method[]
   hub: Hub
   pubsub: Fanout
+  channels: Channels
   metrics: WsMetrics
   log: Logger
   /** Requests per batch; a longer batch is answered with one -32600. Default: unbounded. */
@@ -63,6 +65,7 @@ export class Dispatcher {
   readonly #routes = new Map<string, Route>()
   readonly #hub: Hub
   readonly #pubsub: Fanout
+  readonly #channels: Channels
   readonly #metrics: WsMetrics
   readonly #log: Logger
   readonly #unknownDuration: DurationSeries
@@ -74,6 +77,7 @@ export class Dispatcher {
     this.#maxStringLength = options.maxStringLength ?? Infinity
     this.#hub = options.hub
     this.#pubsub = options.pubsub
+    this.#channels = options.channels
     this.#metrics = options.metrics
     this.#log = options.log
     this.#unknownDuration = options.metrics.rpcDuration.labels(UNKNOWN_METHOD)
@@ -149,7 +153,7 @@ export class Dispatcher {
     }
     let result: unknown
     try {
-      result = route.method.handle(params, { client, hub: this.#hub, pubsub: this.#pubsub, log: this.#log })
+      result = route.method.handle(params, { client, hub: this.#hub, pubsub: this.#pubsub, channels: this.#channels, log: this.#log })
     } catch (err) {
       route.duration.observe(secondsSince(started))
       return this.#thrown(request, err, client)

@@ -7,6 +7,10 @@ export const ErrorCode = {
   InternalError: -32603,
   /** The broker did not confirm the broadcast: it is never acknowledged, though a timed-out publish may still arrive. */
   PubSubUnavailable: -32001,
+  /** `authorize` refused the action on the channel, or `channelPublish` is `server`; `data` says which. */
+  NotAllowed: -32010,
+  /** The connection is already subscribed to `maxChannelsPerConnection` channels. */
+  TooManyChannels: -32011,
   /** The connection sent more than its message-rate allowance. */
   RateLimited: -32029
 } as const

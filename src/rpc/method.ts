@@ -1,4 +1,5 @@
 import type { Static, TSchema } from 'typebox'
+import type { Channels } from '../channels/channels.js'
 import type { Client } from '../hub/client.js'
 import type { Hub } from '../hub/hub.js'
 import type { Logger } from '../logger.js'
@@ -9,6 +10,8 @@ export interface MethodContext {
   client: Client
   hub: Hub
   pubsub: Fanout
+  /** Subscriptions, publishing, presence and the channel rules (authorize, the cap). */
+  channels: Channels
   log: Logger
 }
 

@@ -19,3 +19,7 @@ export const invalidParams = (data?: unknown) => new RpcError(ErrorCode.InvalidP
 export const internalError = () => new RpcError(ErrorCode.InternalError, 'Internal error')
 /** `cause` is the adapter's reason, for the log; the client sees only the code and message. */
 export const pubsubUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'Broadcast not confirmed: pub/sub unavailable', undefined, cause)
+/** The broker did not confirm the channel's subscription, so no message could be promised to arrive. */
+export const subscribeUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'Subscription not confirmed: pub/sub unavailable', undefined, cause)
+export const notAllowed = (data: { action: string, channel: string, reason: string }) => new RpcError(ErrorCode.NotAllowed, 'Not allowed', data)
+export const tooManyChannels = (limit: number) => new RpcError(ErrorCode.TooManyChannels, 'Too many channels', { limit })

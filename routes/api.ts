@@ -1,0 +1,136 @@
+import fastifySwagger from '@fastify/swagger'
+import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify'
+import Type from 'typebox'
+import { ChannelName } from '../src/channels/channel-name.js'
+import { instanceOf, isHostCloseCode } from '../src/channels/commands.js'
+import type { Core } from '../src/core.js'
+import { broadcastNotification } from '../src/methods/broadcast.js'
+import { RpcError } from '../src/rpc/rpc-error.js'
+
+export interface ApiRouteOptions {
+  core: Core
+  /** `apiKeys`' bearer check; client tokens do not open the API. */
+  authenticate: onRequestHookHandler
+}
+
+const ErrorBody = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String(),
+  error: Type.String(),
+  message: Type.String(),
+  rpcCode: Type.Optional(Type.Integer())
+})
+const Member = Type.Object({ id: Type.String(), user: Type.Optional(Type.String()) })
+const ClientId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}\\.[0-9a-z]{1,16}$', description: '`<instance id>.<counter>`' })
+const errors = { 400: ErrorBody, 401: ErrorBody, 503: ErrorBody }
+
+/**
+ * The hub from the backend over HTTP, under `/api`: the handle's publish, broadcast, presence, channels and
+ * disconnect, each route guarded by `apiKeys`, described at `/api/openapi.json`. Off unless `apiEnabled`.
+ */
+export default async function apiRoute (scope: FastifyInstance, { core, authenticate }: ApiRouteOptions) {
+  const { channels, commands, fanout, hub } = core
+  // its own decorator name, so a host that runs @fastify/swagger itself keeps its own
+  await scope.register(fastifySwagger, {
+    decorator: 'wsApiDocument',
+    openapi: {
+      info: { title: 'fastify-ws-hub HTTP API', version: '1', description: 'Publish, broadcast, presence and disconnect from the backend (docs/http-api.md)' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }]
+    }
+  })
+  scope.addHook('onRequest', authenticate)
+
+  scope.get('/openapi.json', { schema: { hide: true } }, async () => (scope as unknown as Record<string, () => unknown>).wsApiDocument!())
+
+  scope.post('/publish', {
+    schema: {
+      summary: 'Send `data` to every subscriber of `channel` on every instance, as a `message` from "server"',
+      body: Type.Object({ channel: ChannelName, data: Type.Unknown() }),
+      response: { 200: Type.Object({ channel: Type.String(), published: Type.Boolean() }), ...errors }
+    }
+  }, async (request, reply) => {
+    const { channel, data } = request.body as { channel: string, data: unknown }
+    try {
+      await channels.publish(channel, data, 'server')
+    } catch (err) {
+      return unavailable(reply, err, request.log)
+    }
+    return { channel, published: true }
+  })
+
+  scope.post('/broadcast', {
+    schema: {
+      summary: 'Send `text` to every client on every instance, as a `broadcast` from "server"',
+      body: Type.Object({ text: Type.String() }),
+      response: { 200: Type.Object({ published: Type.Boolean() }), ...errors }
+    }
+  }, async (request, reply) => {
+    const { text } = request.body as { text: string }
+    try {
+      await fanout.broadcast(broadcastNotification(text, 'server'))
+    } catch (err) {
+      return unavailable(reply, err, request.log)
+    }
+    return { published: true }
+  })
+
+  scope.get('/channels', {
+    schema: {
+      summary: 'Channels with a subscriber on some instance, with their subscriber counts',
+      response: { 200: Type.Object({ channels: Type.Array(Type.Object({ channel: Type.String(), count: Type.Integer() })) }), 401: ErrorBody }
+    }
+  }, async () => ({ channels: await channels.list() }))
+
+  scope.get('/channels/:channel/presence', {
+    schema: {
+      summary: 'Who is subscribed to the channel on every instance',
+      params: Type.Object({ channel: ChannelName }),
+      response: { 200: Type.Object({ channel: Type.String(), count: Type.Integer(), clients: Type.Array(Member) }), 400: ErrorBody, 401: ErrorBody }
+    }
+  }, async (request) => channels.presence((request.params as { channel: string }).channel))
+
+  scope.post('/clients/:id/disconnect', {
+    schema: {
+      summary: 'Close one client on any instance: 200 when closed here, 202 when passed to its instance, 404 when not here',
+      params: Type.Object({ id: ClientId }),
+      body: Type.Optional(Type.Object({
+        code: Type.Optional(Type.Integer({ minimum: 1000, maximum: 4999, description: '1000, or 3000-4999; default 1000' })),
+        reason: Type.Optional(Type.String({ maxLength: 123, description: 'up to 123 bytes' }))
+      })),
+      response: {
+        200: Type.Object({ id: Type.String(), disconnected: Type.Boolean() }),
+        202: Type.Object({ id: Type.String(), forwarded: Type.Boolean() }),
+        404: ErrorBody,
+        ...errors
+      }
+    }
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string }
+    const { code = 1000, reason = '' } = (request.body ?? {}) as { code?: number, reason?: string }
+    if (!isHostCloseCode(code) || Buffer.byteLength(reason) > 123) {
+      return reply.code(400).send({ statusCode: 400, code: 'WS_ERR_CLOSE_CODE', error: 'Bad Request', message: 'code must be 1000 or 3000-4999, and reason fit 123 bytes' })
+    }
+    if (instanceOf(id) === hub.instanceId) {
+      const client = hub.get(id)
+      if (client === undefined) {
+        return reply.code(404).send({ statusCode: 404, code: 'WS_ERR_CLIENT_NOT_FOUND', error: 'Not Found', message: `no client ${id} on this instance` })
+      }
+      client.close(code, reason)
+      return { id, disconnected: true }
+    }
+    try {
+      await commands.forward({ op: 'disconnect', client: id, code, reason })
+    } catch (err) {
+      return unavailable(reply, err, request.log)
+    }
+    return reply.code(202).send({ id, forwarded: true })
+  })
+}
+
+/** A publish the broker did not confirm: 503 naming the JSON-RPC code a client would have seen. */
+function unavailable (reply: FastifyReply, err: unknown, log: FastifyInstance['log']) {
+  if (!(err instanceof RpcError)) throw err
+  log.warn({ err: err.cause ?? err }, 'API publish not confirmed')
+  return reply.code(503).send({ statusCode: 503, code: 'WS_ERR_PUBSUB_UNAVAILABLE', error: 'Service Unavailable', message: err.message, rpcCode: err.code })
+}

@@ -1,0 +1,196 @@
+import type { Client } from '../hub/client.js'
+import type { Logger } from '../logger.js'
+import type { WsMetrics } from '../metrics.js'
+import type { PubSubAdapter } from '../pubsub/adapter.js'
+import type { Fanout } from '../pubsub/fanout.js'
+import { LocalPresence } from '../pubsub/local-presence.js'
+import type { PresenceMember, PresenceStore } from '../pubsub/presence.js'
+import { notAllowed, subscribeUnavailable, tooManyChannels } from '../rpc/rpc-error.js'
+import type { Authorize, ChannelAction } from './authorize.js'
+import { BrokerLinks } from './broker-links.js'
+import { messageNotification, presenceNotification } from './notification.js'
+import { Subscriptions, type Subscription } from './subscriptions.js'
+
+export interface ChannelsOptions {
+  fanout: Fanout
+  adapter: PubSubAdapter
+  metrics: WsMetrics
+  log: Logger
+  maxChannelsPerConnection: number
+  /** `server`: clients may not publish (WS_CHANNEL_PUBLISH). */
+  channelPublish: 'any' | 'server'
+  authorize?: Authorize | undefined
+}
+
+export interface PresenceResult {
+  channel: string
+  count: number
+  clients: PresenceMember[]
+}
+
+const ignore = () => {}
+
+/**
+ * Channels above the adapter: subscriptions of this instance's clients, the broker subscription each channel needs,
+ * presence, publishing and the client-side rules (authorize, WS_CHANNEL_PUBLISH, the per-connection cap).
+ */
+export class Channels {
+  readonly subscriptions = new Subscriptions()
+  /** The adapter's shared store when it has one, else this instance's members only. */
+  readonly presenceStore: PresenceStore
+  readonly #links: BrokerLinks
+  readonly #fanout: Fanout
+  readonly #metrics: WsMetrics
+  readonly #log: Logger
+  readonly #maxPerConnection: number
+  readonly #clientsMayPublish: boolean
+  readonly #authorize: Authorize | undefined
+  /** Each client's publishes in request order, when an async `authorize` could otherwise reorder them. */
+  readonly #publishTurns = new WeakMap<Client, Promise<unknown>>()
+  /** Presence writes and notifications still in flight, awaited at shutdown. */
+  readonly #inFlight = new Set<Promise<void>>()
+
+  constructor (options: ChannelsOptions) {
+    this.#fanout = options.fanout
+    this.#metrics = options.metrics
+    this.#log = options.log
+    this.#maxPerConnection = options.maxChannelsPerConnection
+    this.#clientsMayPublish = options.channelPublish === 'any'
+    this.#authorize = options.authorize
+    this.presenceStore = options.adapter.presence ?? new LocalPresence()
+    this.#links = new BrokerLinks(options.adapter, options.log, (seconds) => options.metrics.subscribeDuration.observe(seconds))
+  }
+
+  /**
+   * The one subscribe flow, for clients, the host and remote commands. Resolves once the client receives the
+   * channel's messages: the broker confirmed the channel here, the client is a recipient and a presence member.
+   * Subscribing again is the same subscription (turning presence on if asked); rejects -32011 past the cap and
+   * -32001 when the broker did not confirm.
+   */
+  subscribe (client: Client, channel: string, presence = false): Promise<void> {
+    const existing = this.subscriptions.get(client, channel)
+    if (existing !== undefined) {
+      if (presence) this.subscriptions.watch(existing)
+      return existing.done
+    }
+    if (this.subscriptions.countOf(client) >= this.#maxPerConnection) return Promise.reject(tooManyChannels(this.#maxPerConnection))
+    const subscription = this.subscriptions.add(client, channel, presence)
+    subscription.done = this.#start(subscription)
+    return subscription.done
+  }
+
+  async #start (subscription: Subscription): Promise<void> {
+    const { client, channel } = subscription
+    try {
+      await this.#links.hold(channel)
+    } catch (err) {
+      // a cancelled one already let go of its hold when it was removed
+      if (this.subscriptions.remove(subscription)) this.#links.release(channel)
+      throw subscribeUnavailable(err)
+    }
+    // history recovery (offsets, an epoch, missed publications) would run here, before the client goes live
+    if (subscription.isCancelled) return
+    this.subscriptions.activate(subscription)
+    const member = memberOf(client)
+    await this.presenceStore.join(channel, member).catch((err) => this.#log.warn({ err, channel, clientId: client.id }, 'presence join failed'))
+    // on the next turn, after the subscribe result went out: a subscriber watching presence sees its own join second
+    setImmediate(() => this.#announce('join', channel, member))
+  }
+
+  /** False when the client was not subscribed. Waits for a subscribe in flight, so the answers keep their order. */
+  async unsubscribe (client: Client, channel: string): Promise<boolean> {
+    const subscription = this.subscriptions.get(client, channel)
+    if (subscription === undefined) return false
+    await subscription.done.catch(ignore)
+    if (this.subscriptions.get(client, channel) !== subscription) return false
+    await this.#leave(subscription)
+    return true
+  }
+
+  /** The socket closed: every subscription goes, with a leave for each. */
+  clientLeft (client: Client) {
+    for (const subscription of this.subscriptions.of(client)) this.#track(this.#leave(subscription))
+  }
+
+  #leave (subscription: Subscription): Promise<void> {
+    const { client, channel } = subscription
+    const wasActive = subscription.isActive
+    if (!this.subscriptions.remove(subscription)) return Promise.resolve()
+    this.#links.release(channel)
+    if (!wasActive) return Promise.resolve()
+    // after the join's own write, so a store on a broker never sees the leave first
+    return subscription.done.catch(ignore).then(async () => {
+      await this.presenceStore.leave(channel, client.id).catch((err) => this.#log.warn({ err, channel, clientId: client.id }, 'presence leave failed'))
+      this.#announce('leave', channel, memberOf(client))
+    })
+  }
+
+  /**
+   * Sends `data` as a `message` notification to every subscriber of the channel on every instance. Resolves once
+   * the broker confirmed it; rejects -32001 when it did not.
+   */
+  async publish (channel: string, data: unknown, from: string): Promise<void> {
+    await this.#fanout.publish({ kind: 'channel', channel }, messageNotification(channel, data, from))
+    this.#metrics.channelMessages.inc()
+  }
+
+  /**
+   * A client's publish: the rules first, then `publish`. With an async `authorize`, each client's publishes wait
+   * for the previous one's verdict, so messages of one publisher keep their order on every instance.
+   */
+  async publishFrom (client: Client, channel: string, data: unknown): Promise<void> {
+    if (!this.#clientsMayPublish) throw notAllowed({ action: 'publish', channel, reason: 'only the server publishes' })
+    if (this.#authorize === undefined) return this.publish(channel, data, client.id)
+    const turn = (this.#publishTurns.get(client) ?? Promise.resolve()).catch(ignore).then(() => this.check('publish', channel, client))
+    this.#publishTurns.set(client, turn)
+    await turn
+    return this.publish(channel, data, client.id)
+  }
+
+  /** Rejects with -32010 unless `authorize` allows the client's action; a no-op without `authorize`. */
+  async check (action: ChannelAction, channel: string, client: Client): Promise<void> {
+    if (this.#authorize === undefined) return
+    const allowed = await this.#authorize({ action, channel, client, identity: client.identity })
+    if (allowed !== true) throw notAllowed({ action, channel, reason: 'refused by authorize' })
+  }
+
+  async presence (channel: string): Promise<PresenceResult> {
+    const clients = await this.presenceStore.members(channel)
+    return { channel, count: clients.length, clients }
+  }
+
+  count (channel: string): Promise<number> {
+    return this.presenceStore.count(channel)
+  }
+
+  /** Channels with a subscriber on some instance, with their counts. */
+  list (): Promise<Array<{ channel: string, count: number }>> {
+    return this.presenceStore.channels()
+  }
+
+  /** Channels with a local subscriber (pending ones included). */
+  localChannels (): string[] {
+    return this.#links.channels()
+  }
+
+  /** Resolves once leaves and adapter calls in flight have settled: shutdown awaits it before closing the adapter. */
+  async settle (): Promise<void> {
+    await Promise.all([...this.#inFlight])
+    await this.#links.settle()
+  }
+
+  #announce (event: 'join' | 'leave', channel: string, member: PresenceMember) {
+    this.#fanout.publish({ kind: 'channel', channel, presence: true }, presenceNotification(event, channel, member))
+      .catch((err) => this.#log.warn({ err: err.cause ?? err, channel, event }, 'presence notification not published'))
+  }
+
+  #track (work: Promise<void>) {
+    this.#inFlight.add(work)
+    work.finally(() => this.#inFlight.delete(work)).catch(ignore)
+  }
+}
+
+/** The client as presence shows it: `user` is its token's label, when auth gave it one. */
+export function memberOf (client: Client): PresenceMember {
+  return client.identity === undefined ? { id: client.id } : { id: client.id, user: client.identity }
+}

@@ -1,0 +1,107 @@
+import type { Hub } from '../hub/hub.js'
+import type { Logger } from '../logger.js'
+import type { Fanout } from '../pubsub/fanout.js'
+import { CHANNEL_PATTERN } from '../pubsub/envelope.js'
+import type { Channels } from './channels.js'
+
+/** A server-side action on one client, carried out by the instance that holds it. */
+export type Command =
+  | { op: 'subscribe', client: string, channel: string, presence?: true }
+  | { op: 'unsubscribe', client: string, channel: string }
+  | { op: 'disconnect', client: string, code: number, reason: string }
+
+/** The instance a client id belongs to: ids are `<instanceId>.<n>`, and instance ids hold no dot. */
+export function instanceOf (clientId: string): string {
+  const dot = clientId.indexOf('.')
+  return dot === -1 ? '' : clientId.slice(0, dot)
+}
+
+/** 1000, or 3000–4999 for an application's own meanings (RFC 6455 §7.4.2). */
+export function isHostCloseCode (code: unknown): code is number {
+  return code === 1000 || (Number.isInteger(code) && (code as number) >= 3000 && (code as number) <= 4999)
+}
+
+/**
+ * Server-side subscribe, unsubscribe and disconnect by client id, on any instance: a client of this instance
+ * directly, another instance's as a `command` envelope on the global channel, which only its instance carries out.
+ */
+export class Commands {
+  readonly #hub: Hub
+  readonly #fanout: Fanout
+  readonly #channels: Channels
+  readonly #log: Logger
+
+  constructor (hub: Hub, fanout: Fanout, channels: Channels, log: Logger) {
+    this.#hub = hub
+    this.#fanout = fanout
+    this.#channels = channels
+    this.#log = log
+  }
+
+  isLocal (clientId: string): boolean {
+    return instanceOf(clientId) === this.#hub.instanceId
+  }
+
+  /**
+   * Here: true once carried out, false when the client is not connected. Elsewhere: true once the broker confirmed
+   * the command (its instance carries it out, or ignores it when the client is gone); rejects -32001 otherwise.
+   */
+  async perform (command: Command): Promise<boolean> {
+    if (this.isLocal(command.client)) return this.carryOut(command)
+    if (instanceOf(command.client) === '') return false
+    await this.forward(command)
+    return true
+  }
+
+  /** Publishes the command to the client's instance; resolves once the broker confirmed it. */
+  forward (command: Command): Promise<void> {
+    return this.#fanout.publish({ kind: 'command', instance: instanceOf(command.client) }, Buffer.from(JSON.stringify(command)))
+  }
+
+  /** False when the client is not connected here. */
+  async carryOut (command: Command): Promise<boolean> {
+    const client = this.#hub.get(command.client)
+    if (client === undefined) return false
+    switch (command.op) {
+      case 'subscribe':
+        await this.#channels.subscribe(client, command.channel, command.presence === true)
+        return true
+      case 'unsubscribe':
+        await this.#channels.unsubscribe(client, command.channel)
+        return true
+      case 'disconnect':
+        client.close(command.code, command.reason)
+        return true
+    }
+  }
+
+  /** A command envelope addressed to this instance; a malformed one is logged and dropped, never thrown. */
+  run (payload: Buffer) {
+    const command = readCommand(payload)
+    if (command === undefined) {
+      this.#log.warn({ payload: payload.subarray(0, 200).toString() }, 'malformed command dropped')
+      return
+    }
+    this.carryOut(command).then(
+      (found) => { if (!found) this.#log.debug({ command }, 'command for a client that is not connected here') },
+      (err) => this.#log.warn({ err: err.cause ?? err, command }, 'command failed'))
+  }
+}
+
+function readCommand (payload: Buffer): Command | undefined {
+  let value: Record<string, unknown>
+  try {
+    value = JSON.parse(payload.toString())
+  } catch {
+    return undefined
+  }
+  if (value === null || typeof value !== 'object' || typeof value.client !== 'string') return undefined
+  const { op, client, channel } = value
+  const isChannel = typeof channel === 'string' && CHANNEL_PATTERN.test(channel)
+  if (op === 'subscribe' && isChannel) return value.presence === true ? { op, client, channel, presence: true } : { op, client, channel }
+  if (op === 'unsubscribe' && isChannel) return { op, client, channel }
+  if (op === 'disconnect' && isHostCloseCode(value.code) && typeof value.reason === 'string' && Buffer.byteLength(value.reason) <= 123) {
+    return { op, client, code: value.code, reason: value.reason }
+  }
+  return undefined
+}

@@ -1,0 +1,20 @@
+import Type from 'typebox'
+import { ChannelName } from '../channels/channel-name.js'
+import { defineMethod } from '../rpc/method.js'
+
+/** Sends `data` to every subscriber of the channel on every instance; the publisher need not be subscribed. */
+export default defineMethod({
+  name: 'publish',
+  params: Type.Object({ channel: ChannelName, data: Type.Unknown() }),
+  result: Type.Object({ channel: Type.String(), published: Type.Boolean() }),
+  async handle ({ channel, data }, { client, channels, log }) {
+    try {
+      await channels.publishFrom(client, channel, data)
+    } catch (err) {
+      // the adapter's reason, not the -32001 it became
+      if ((err as Error).cause !== undefined) log.warn({ err: (err as Error).cause, clientId: client.id, channel }, 'publish not confirmed')
+      throw err
+    }
+    return { channel, published: true }
+  }
+})

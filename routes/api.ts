@@ -91,13 +91,18 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
   }, async (request) => channels.presence((request.params as { channel: string }).channel))
 
   scope.post('/clients/:id/disconnect', {
+    // the body is optional: no body is `{}`, so the schema below still checks any body that is sent
+    preValidation (request, _reply, done) {
+      request.body ??= {}
+      done()
+    },
     schema: {
       summary: 'Close one client on any instance: 200 when closed here, 202 when passed to its instance, 404 when not here',
       params: Type.Object({ id: ClientId }),
-      body: Type.Optional(Type.Object({
+      body: Type.Object({
         code: Type.Optional(Type.Integer({ minimum: 1000, maximum: 4999, description: '1000, or 3000-4999; default 1000' })),
         reason: Type.Optional(Type.String({ maxLength: 123, description: 'up to 123 bytes' }))
-      })),
+      }),
       response: {
         200: Type.Object({ id: Type.String(), disconnected: Type.Boolean() }),
         202: Type.Object({ id: Type.String(), forwarded: Type.Boolean() }),

@@ -19,7 +19,9 @@ export async function buildStandalone (env: Environment, extra: Pick<WsServerOpt
     // a TCP connection silent this long before its upgrade completes is destroyed (ws clears it on the sockets it takes)
     connectionTimeout: settings.WS_HANDSHAKE_TIMEOUT_MS,
     // sockets are closed by the hub on shutdown; idle keep-alive HTTP connections must not hold the process
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    // a channel name in /api/channels/:channel/presence may be 128 characters; Fastify's default stops at 100
+    routerOptions: { maxParamLength: 128 }
   })
   await app.register(fastifyWebsocket, websocketOptions(resolveOptions(env.options)))
   await app.register(wsServer, { ...env.options, ...extra })

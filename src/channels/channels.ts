@@ -63,11 +63,12 @@ export class Channels {
 
   /**
    * The one subscribe flow, for clients, the host and remote commands. Resolves once the client receives the
-   * channel's messages: the broker confirmed the channel here, the client is a recipient and a presence member.
-   * Subscribing again is the same subscription (turning presence on if asked); rejects -32011 past the cap and
-   * -32001 when the broker did not confirm.
+   * channel's messages: allowed (`asClient` asks `authorize`), the broker confirmed the channel here, the client is a
+   * recipient and a presence member. The subscription is registered at once, so an unsubscribe that follows waits
+   * for it. Subscribing again is the same subscription (turning presence on if asked); rejects -32010 when refused,
+   * -32011 past the cap and -32001 when the broker did not confirm.
    */
-  subscribe (client: Client, channel: string, presence = false): Promise<void> {
+  subscribe (client: Client, channel: string, presence: boolean, asClient: boolean): Promise<void> {
     const existing = this.subscriptions.get(client, channel)
     if (existing !== undefined) {
       if (presence) this.subscriptions.watch(existing)
@@ -75,12 +76,22 @@ export class Channels {
     }
     if (this.subscriptions.countOf(client) >= this.#maxPerConnection) return Promise.reject(tooManyChannels(this.#maxPerConnection))
     const subscription = this.subscriptions.add(client, channel, presence)
-    subscription.done = this.#start(subscription)
+    subscription.done = this.#start(subscription, asClient && this.#authorize !== undefined)
     return subscription.done
   }
 
-  async #start (subscription: Subscription): Promise<void> {
+  async #start (subscription: Subscription, mustAuthorize: boolean): Promise<void> {
     const { client, channel } = subscription
+    if (mustAuthorize) {
+      try {
+        await this.check('subscribe', channel, client)
+      } catch (err) {
+        this.subscriptions.remove(subscription)
+        throw err
+      }
+      if (subscription.isCancelled) return
+    }
+    subscription.isHeld = true
     try {
       await this.#links.hold(channel)
     } catch (err) {
@@ -116,7 +127,7 @@ export class Channels {
     const { client, channel } = subscription
     const wasActive = subscription.isActive
     if (!this.subscriptions.remove(subscription)) return Promise.resolve()
-    this.#links.release(channel)
+    if (subscription.isHeld) this.#links.release(channel)
     if (!wasActive) return Promise.resolve()
     // after the join's own write, so a store on a broker never sees the leave first
     return subscription.done.catch(ignore).then(async () => {

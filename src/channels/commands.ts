@@ -64,7 +64,7 @@ export class Commands {
     if (client === undefined) return false
     switch (command.op) {
       case 'subscribe':
-        await this.#channels.subscribe(client, command.channel, command.presence === true)
+        await this.#channels.subscribe(client, command.channel, command.presence === true, false)
         return true
       case 'unsubscribe':
         await this.#channels.unsubscribe(client, command.channel)

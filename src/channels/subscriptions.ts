@@ -8,6 +8,8 @@ export class Subscription {
   presence: boolean
   /** Receiving the channel's messages: the broker confirmed the channel on this instance. */
   isActive = false
+  /** It holds the channel's broker subscription (taken once allowed). */
+  isHeld = false
   /** Removed (unsubscribe or close) before its subscribe finished. */
   isCancelled = false
   /** The whole subscribe flow; an unsubscribe waits for it, so answers and presence writes keep their order. */

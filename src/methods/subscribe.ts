@@ -8,11 +8,10 @@ export default defineMethod({
   params: Type.Object({ channel: ChannelName, presence: Type.Optional(Type.Boolean()) }),
   result: Type.Object({ channel: Type.String(), subscribed: Type.Boolean() }),
   async handle ({ channel, presence }, { client, channels, log }) {
-    await channels.check('subscribe', channel, client)
     try {
-      await channels.subscribe(client, channel, presence === true)
+      await channels.subscribe(client, channel, presence === true, true)
     } catch (err) {
-      log.warn({ err: (err as Error).cause ?? err, clientId: client.id, channel }, 'subscribe not confirmed')
+      if ((err as Error).cause !== undefined) log.warn({ err: (err as Error).cause ?? err, clientId: client.id, channel }, 'subscribe not confirmed')
       throw err
     }
     return { channel, subscribed: true }

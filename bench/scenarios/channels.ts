@@ -9,6 +9,8 @@ import { sleep } from '../stats.js'
 const WORKER = fileURLToPath(new URL('../load/channel-worker.ts', import.meta.url))
 const REPLY_TIMEOUT_MS = 180_000
 export const INSTANCES = 3
+/** BENCH_CPU_PROF=dir writes a `node --cpu-prof` profile of every server there, as in targets.ts. */
+const PROFILE = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 
 /** One forked channel load generator on the load core, driven by request/reply over IPC. */
 class ChannelWorker {
@@ -94,7 +96,7 @@ export async function startServers (target: ChannelTarget, redisUrl: string): Pr
     for (let i = 0; i < INSTANCES; i++) {
       const port = await freePort()
       procs.push(target === 'ours-redis'
-        ? await startPinned(target, [process.execPath, 'dist/src/server.js'], port, {
+        ? await startPinned(target, [process.execPath, ...PROFILE, 'dist/src/server.js'], port, {
           WS_HOST: '127.0.0.1',
           WS_PORT: String(port),
           WS_LOG_LEVEL: 'warn',
@@ -106,7 +108,7 @@ export async function startServers (target: ChannelTarget, redisUrl: string): Pr
           WS_PUBSUB_CHANNEL: channel,
           WS_REDIS_URL: redisUrl
         })
-        : await startPinned(target, [process.execPath, '--import', 'tsx', 'bench/peers/socketio-rooms.ts'], port, {
+        : await startPinned(target, [process.execPath, ...PROFILE, '--import', 'tsx', 'bench/peers/socketio-rooms.ts'], port, {
           BENCH_PORT: String(port), BENCH_CHANNEL: channel, BENCH_REDIS_URL: redisUrl
         }))
     }

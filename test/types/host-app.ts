@@ -16,6 +16,22 @@ const closed: boolean = hub.disconnect('node.1', 4000, 'bye')
 hub.on('connect', (client: ClientInfo) => { const who: string | undefined = client.identity; void who })
 hub.on('disconnect', (client, code: number, reason: string) => { void client.id; void code; void reason })
 void count; void id; void sent; void closed
+const published: Promise<void> = hub.publish('orders', { id: 1 })
+const present: Promise<{ channel: string, count: number, clients: Array<{ id: string, user?: string }> }> = hub.presence('orders')
+const joined: Promise<boolean> = hub.subscribe('node.1', 'orders', { presence: true })
+const left: Promise<boolean> = hub.unsubscribe('node.1', 'orders')
+void published; void present; void joined; void left
+await app.register(wsServer, {
+  authorize: async ({ action, channel, identity }) => action !== 'publish' || (identity === 'alice' && channel.startsWith('user.')),
+  apiEnabled: true,
+  apiKeys: 'ops:key',
+  channelPublish: 'server',
+  maxChannelsPerConnection: 16
+})
+// @ts-expect-error authorize answers a boolean
+await app.register(wsServer, { authorize: () => 'yes' })
+// @ts-expect-error channelPublish is any or server
+await app.register(wsServer, { channelPublish: 'clients' })
 
 // @ts-expect-error the event set is closed
 hub.on('message', () => {})

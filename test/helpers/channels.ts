@@ -104,3 +104,34 @@ export async function whoAmI (client: TestClient): Promise<string> {
   await unsubscribe(client, channel)
   return own.params.from
 }
+
+/** Envelopes a raw broker subscriber saw, by channel: `message` publishes and presence announcements apart. */
+export class CarriedTally {
+  readonly messages = new Map<string, number>()
+  announcements = 0
+
+  /** `data` is one envelope as the broker carried it: a JSON header line, then the payload. */
+  note (data: Buffer | Uint8Array) {
+    const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    const header = JSON.parse(buffer.subarray(0, buffer.indexOf(0x0a)).toString()) as { t: { channel: string, presence?: true } }
+    if (header.t.presence === true) this.announcements++
+    else this.messages.set(header.t.channel, (this.messages.get(header.t.channel) ?? 0) + 1)
+  }
+}
+
+/**
+ * Every join and leave is announced on its channel a moment after its answer, so an instance's received total
+ * moves after the client saw the answer. This waits until the broker carried `announcements` of them and every
+ * instance's total held still for 100 ms (no event says an instance has taken them in; the deadline bounds it).
+ */
+export async function awaitQuiet (servers: ServerProcess[], tally: CarriedTally, announcements: number, deadlineMs = 5_000): Promise<number[]> {
+  const started = Date.now()
+  let last = await receivedCounts(servers)
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const now = await receivedCounts(servers)
+    if (tally.announcements >= announcements && now.every((n, i) => n === last[i])) return now
+    if (Date.now() - started > deadlineMs) throw new Error(`not quiet after ${deadlineMs} ms: ${tally.announcements} of ${announcements} announcements, received ${now}`)
+    last = now
+  }
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { connect as natsConnect, type NatsConnection } from 'nats'
 import { startBroker } from '../helpers/brokers.js'
-import { awaitPresence, message, receivedCounts, subscribe, subscribeThenPublish, unsubscribe, whoAmI } from '../helpers/channels.js'
+import { awaitPresence, awaitQuiet, CarriedTally, message, receivedCounts, subscribe, subscribeThenPublish, unsubscribe, whoAmI } from '../helpers/channels.js'
 import { connectMany, FAST_RECOVERY_ENV, spawnCluster, waitForHealth } from '../helpers/cluster.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 
@@ -21,8 +21,8 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
   // every channel envelope NATS carries, as a wildcard subscriber sees it
   const monitor: NatsConnection = await natsConnect({ servers: `127.0.0.1:${nats.port}`, reconnectTimeWait: 20, maxReconnectAttempts: -1 })
   t.after(() => monitor.close())
-  const carried = new Map<string, number>()
-  monitor.subscribe(`${SUBJECT}.ch.>`, { callback: (_err, msg) => carried.set(msg.subject, (carried.get(msg.subject) ?? 0) + 1) })
+  const carried = new CarriedTally()
+  monitor.subscribe(`${SUBJECT}.ch.>`, { callback: (_err, msg) => carried.note(msg.data) })
   await monitor.flush()
 
   await t.test('each subscriber gets each message once, in order; no one else, and no instance without subscribers', async () => {
@@ -32,8 +32,9 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
     const from = await whoAmI(publisher!)
     for (const client of [newsA1!, newsA2!, newsB1!, newsB2!]) await subscribe(client, 'news')
     await subscribe(sportsC!, 'sports')
-    const before = await receivedCounts(servers)
-    carried.clear()
+    // the whoami channel's join and leave, then the five joins here
+    const before = await awaitQuiet(servers, carried, 7)
+    carried.messages.clear()
 
     for (let i = 0; i < 20; i++) publisher!.send({ jsonrpc: '2.0', id: i, method: 'publish', params: { channel: 'news', data: { seq: i } } })
     publisher!.send({ jsonrpc: '2.0', id: 20, method: 'publish', params: { channel: 'sports', data: 'goal' } })
@@ -53,14 +54,14 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
     }
     // news reached a and b only, sports c only: c never took a news envelope off the broker
     const after = await receivedCounts(servers)
-    t.diagnostic(`nats carried ${JSON.stringify(Object.fromEntries(carried))}; instances received ${after.map((n, i) => n - before[i]!).join(', ')}`)
+    t.diagnostic(`nats carried ${JSON.stringify(Object.fromEntries(carried.messages))}; instances received ${after.map((n, i) => n - before[i]!).join(', ')}`)
     assert.deepEqual(after.map((n, i) => n - before[i]!), [20, 20, 1])
-    assert.deepEqual(Object.fromEntries(carried), { [`${SUBJECT}.ch.news`]: 20, [`${SUBJECT}.ch.sports`]: 1 })
+    assert.deepEqual(Object.fromEntries(carried.messages), { news: 20, sports: 1 })
 
     // the last subscriber on b leaves: NATS stops sending b the channel
     await unsubscribe(newsB1!, 'news')
     await unsubscribe(newsB2!, 'news')
-    const beforeLast = await receivedCounts(servers)
+    const beforeLast = await awaitQuiet(servers, carried, 9)
     assert.deepEqual(await publisher!.call('publish', { channel: 'news', data: 'last' }, 'last'), { jsonrpc: '2.0', id: 'last', result: { channel: 'news', published: true } })
     assert.deepEqual(await newsA1!.next(), message('news', 'last', from))
     assert.deepEqual((await receivedCounts(servers)).map((n, i) => n - beforeLast[i]!), [1, 0, 0])
@@ -98,9 +99,12 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
     const [onA] = await connectMany(t, a.url, 1)
     const [onB] = await connectMany(t, b.url, 1)
     const [publisher] = await connectMany(t, c.url, 1)
+    const seen = carried.announcements
     const from = await whoAmI(publisher!)
     await subscribe(onA!, 'kept-a')
     await subscribe(onB!, 'kept-b')
+    // whoami's join and leave and the two joins are carried before the kill, so none is in flight after the restart
+    await awaitQuiet(servers, carried, seen + 4)
     await nats.kill()
     for (const server of servers) await waitForHealth(server.http, 503)
     await nats.restart()

@@ -15,7 +15,13 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
   const nats = await startBroker(t, 'nats', ['-js'])
   if (!nats) return
   const servers = await spawnCluster(t, 3, {
-    ...FAST_RECOVERY_ENV, WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'nats', WS_NATS_URL: nats.url, WS_PRESENCE_LEASE_MS: String(LEASE_MS)
+    ...FAST_RECOVERY_ENV,
+    WS_PUBSUB_ENABLED: 'true',
+    WS_PUBSUB_ADAPTER: 'nats',
+    WS_NATS_URL: nats.url,
+    WS_PRESENCE_LEASE_MS: String(LEASE_MS),
+    // a subscribe is confirmed within the publish timeout; 500 ms is too short for a loaded 2-core box running the whole suite
+    WS_PUBSUB_PUBLISH_TIMEOUT_MS: '5000'
   })
   const [a, b, c] = servers as [typeof servers[0], typeof servers[0], typeof servers[0]]
   // every channel envelope NATS carries, as a wildcard subscriber sees it

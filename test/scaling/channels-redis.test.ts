@@ -15,7 +15,13 @@ test('channels on three redis instances', { timeout: 180_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
   const servers = await spawnCluster(t, 3, {
-    ...FAST_RECOVERY_ENV, WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis', WS_REDIS_URL: redis.url, WS_PRESENCE_LEASE_MS: String(LEASE_MS)
+    ...FAST_RECOVERY_ENV,
+    WS_PUBSUB_ENABLED: 'true',
+    WS_PUBSUB_ADAPTER: 'redis',
+    WS_REDIS_URL: redis.url,
+    WS_PRESENCE_LEASE_MS: String(LEASE_MS),
+    // a subscribe is confirmed within the publish timeout; 500 ms is too short for a loaded 2-core box running the whole suite
+    WS_PUBSUB_PUBLISH_TIMEOUT_MS: '5000'
   })
   const [a, b, c] = servers as [typeof servers[0], typeof servers[0], typeof servers[0]]
   const plain = new Redis(redis.url)

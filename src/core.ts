@@ -69,6 +69,8 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     reconnect: { minMs: options.pubsubReconnectMinMs, maxMs: options.pubsubReconnectMaxMs },
     connectTimeoutMs: options.pubsubConnectTimeoutMs,
     publishTimeoutMs: options.pubsubPublishTimeoutMs,
+    instanceId: hub.instanceId,
+    presenceLeaseMs: options.presenceLeaseMs,
     log
   })
   const fanout = new Fanout(adapter, hub, metrics)

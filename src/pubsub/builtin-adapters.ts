@@ -16,6 +16,10 @@ export interface BrokerSettings {
   reconnect: Backoff
   connectTimeoutMs: number
   publishTimeoutMs: number
+  /** This instance's id, shown in the presence entries it owns. */
+  instanceId: string
+  /** A vanished instance's presence entries expire within this time. */
+  presenceLeaseMs: number
   log: Logger
 }
 

@@ -5,6 +5,8 @@ import { backoffDelay, type Backoff } from './backoff.js'
 import { natsConnectOptions, redactUrl } from './broker-url.js'
 import { encodeEnvelope, type Envelope } from './envelope.js'
 import { BrokerAdapter } from './broker-adapter.js'
+import { NatsChannels } from './nats-channels.js'
+import { NatsPresence } from './nats-presence.js'
 
 export interface NatsAdapterOptions {
   url: string
@@ -12,6 +14,8 @@ export interface NatsAdapterOptions {
   reconnect: Backoff
   connectTimeoutMs: number
   publishTimeoutMs: number
+  instanceId: string
+  presenceLeaseMs: number
   log: Logger
 }
 
@@ -27,10 +31,15 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
   #retryTimer: NodeJS.Timeout | undefined
   #closing = false
   #flushing: Promise<void> | undefined
+  /** Each hub channel is a subject of its own, so an instance only receives the channels it has subscribers for. */
+  readonly #channels: NatsChannels
+  readonly presence: NatsPresence
 
   constructor (options: NatsAdapterOptions) {
     super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject })
     this.#options = options
+    this.#channels = new NatsChannels(options.subject, (data) => this.inbox.receive(Buffer.from(data.buffer, data.byteOffset, data.byteLength)))
+    this.presence = new NatsPresence({ subject: options.subject, instanceId: options.instanceId, leaseMs: options.presenceLeaseMs, log: options.log })
   }
 
   async connect () {
@@ -62,6 +71,8 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
           this.inbox.receive(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength))
         }
       })
+      this.#channels.attach(connection)
+      this.presence.attach(connection)
       this.#watch(connection).catch((err) => this.#options.log.error({ err }, 'nats status watcher failed'))
       await this.#confirm(connection)
     }, (err: Error) => {
@@ -111,8 +122,28 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
     const connection = this.#connection
     if (!this.isConnected || connection === undefined) throw new Error('nats broker unavailable')
     // publish() only buffers; the flush round trip is what tells us the server has it
-    connection.publish(this.#options.subject, encodeEnvelope(envelope))
+    const target = envelope.target
+    connection.publish(target.kind === 'channel' ? this.#channels.subjectOf(target.channel) : this.#options.subject, encodeEnvelope(envelope))
     await this.#flush(connection)
+  }
+
+  /** Resolves once the server answered a PING sent after the SUB, like `#confirm`. */
+  async subscribe (channel: string) {
+    const connection = this.#connection
+    if (!this.isConnected || connection === undefined) throw new Error('nats broker unavailable')
+    this.#channels.add(connection, channel)
+    try {
+      await this.#flush(connection)
+    } catch (err) {
+      this.#channels.remove(channel)
+      throw err
+    }
+  }
+
+  async unsubscribe (channel: string) {
+    this.#channels.remove(channel)
+    const connection = this.#connection
+    if (this.isConnected && connection !== undefined) await this.#flush(connection).catch(() => {})
   }
 
   /** One PING per event-loop turn covers every publish made in it. */
@@ -133,6 +164,7 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
   async close () {
     this.#closing = true
     clearTimeout(this.#retryTimer)
+    await this.presence.close()
     const connection = this.#connection
     this.#connection = undefined
     if (connection !== undefined && !connection.isClosed()) await connection.close()

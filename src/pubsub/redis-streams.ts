@@ -6,6 +6,7 @@ import { redactUrl } from './broker-url.js'
 import { encodeEnvelope, type Envelope } from './envelope.js'
 import { BrokerAdapter } from './broker-adapter.js'
 import { closeRedisClient, openRedisPair } from './redis-client.js'
+import { RedisPresence } from './redis-presence.js'
 
 export interface RedisStreamsAdapterOptions {
   url: string
@@ -14,6 +15,8 @@ export interface RedisStreamsAdapterOptions {
   reconnect: Backoff
   connectTimeoutMs: number
   publishTimeoutMs: number
+  instanceId: string
+  presenceLeaseMs: number
   log: Logger
 }
 
@@ -38,10 +41,18 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
   #closing = false
   /** The id of the last entry handed to the hub; undefined until the first connection has read the stream's tail. */
   #lastId: string | undefined
+  /**
+   * One stream carries every envelope, so there is no `subscribe`: each instance reads all of them and the hub
+   * hands a channel's only to its local subscribers. Presence is shared like the `redis` adapter's.
+   */
+  readonly presence: RedisPresence
 
   constructor (options: RedisStreamsAdapterOptions) {
     super(options.log, { adapter: 'redis-streams', url: redactUrl(options.url), stream: options.stream })
     this.#options = options
+    this.presence = new RedisPresence(() => this.#publisher, {
+      prefix: options.stream, instanceId: options.instanceId, leaseMs: options.presenceLeaseMs, log: options.log
+    })
   }
 
   async connect () {
@@ -54,6 +65,7 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
 
     publisher.on('ready', () => {
       this.#publisherReady = true
+      this.presence.renew().catch(() => {})
       this.#up()
     })
     publisher.on('close', () => {
@@ -66,6 +78,7 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
       if (!this.#closing) this.state.down(lastError())
     })
 
+    this.presence.start()
     await this.state.firstAttempt(connectTimeoutMs)
   }
 
@@ -126,6 +139,7 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
 
   async close () {
     this.#closing = true
+    await this.presence.close()
     await Promise.all([closeRedisClient(this.#publisher), closeRedisClient(this.#reader)])
   }
 }

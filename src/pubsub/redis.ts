@@ -6,6 +6,8 @@ import { redactUrl } from './broker-url.js'
 import { encodeEnvelope, type Envelope } from './envelope.js'
 import { BrokerAdapter } from './broker-adapter.js'
 import { closeRedisClient, openRedisPair } from './redis-client.js'
+import { RedisChannels } from './redis-channels.js'
+import { RedisPresence } from './redis-presence.js'
 
 export interface RedisAdapterOptions {
   url: string
@@ -13,6 +15,8 @@ export interface RedisAdapterOptions {
   reconnect: Backoff
   connectTimeoutMs: number
   publishTimeoutMs: number
+  instanceId: string
+  presenceLeaseMs: number
   log: Logger
 }
 
@@ -28,10 +32,17 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   #publisherReady = false
   #subscribed = false
   #closing = false
+  /** Each hub channel is a Redis channel of its own, so an instance only receives the channels it has subscribers for. */
+  readonly #channels: RedisChannels
+  readonly presence: RedisPresence
 
   constructor (options: RedisAdapterOptions) {
     super(options.log, { adapter: 'redis', url: redactUrl(options.url), channel: options.channel })
     this.#options = options
+    this.#channels = new RedisChannels(options.channel, () => this.#subscriber, () => this.#subscribed && this.#subscriber?.status === 'ready')
+    this.presence = new RedisPresence(() => this.#publisher, {
+      prefix: options.channel, instanceId: options.instanceId, leaseMs: options.presenceLeaseMs, log: options.log
+    })
   }
 
   async connect () {
@@ -44,6 +55,7 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
 
     publisher.on('ready', () => {
       this.#publisherReady = true
+      this.presence.renew().catch(() => {})
       this.#up()
     })
     publisher.on('close', () => {
@@ -51,7 +63,8 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
       if (!this.#closing) this.state.down(lastError())
     })
     subscriber.on('ready', () => {
-      subscriber.subscribe(channel).then(() => {
+      // every channel held goes back in the same SUBSCRIBE, confirmed before the adapter reports connected
+      subscriber.subscribe(channel, ...this.#channels.held()).then(() => {
         this.#subscribed = true
         this.#up()
       }, (err: Error) => {
@@ -66,6 +79,7 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
     // the Buffer variant hands over the payload bytes as they came off the socket
     subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.inbox.receive(message))
 
+    this.presence.start()
     await this.state.firstAttempt(connectTimeoutMs)
   }
 
@@ -76,11 +90,21 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   async publish (envelope: Envelope) {
     // with our own subscription down, the sender's instance would miss its own broadcast: refuse it whole
     if (!this.isConnected || this.#publisher === undefined) throw new Error('redis broker unavailable')
-    await this.#publisher.publish(this.#options.channel, encodeEnvelope(envelope))
+    const target = envelope.target
+    await this.#publisher.publish(target.kind === 'channel' ? this.#channels.key(target.channel) : this.#options.channel, encodeEnvelope(envelope))
+  }
+
+  subscribe (channel: string): Promise<void> {
+    return this.#channels.subscribe(channel)
+  }
+
+  unsubscribe (channel: string): Promise<void> {
+    return this.#channels.unsubscribe(channel)
   }
 
   async close () {
     this.#closing = true
+    await this.presence.close()
     await Promise.all([closeRedisClient(this.#publisher), closeRedisClient(this.#subscriber)])
   }
 }

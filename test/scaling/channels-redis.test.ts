@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { Redis } from 'ioredis'
+import { startBroker } from '../helpers/brokers.js'
+import { awaitPresence, awaitQuiet, CarriedTally, message, receivedCounts, subscribe, subscribeThenPublish, unsubscribe, whoAmI } from '../helpers/channels.js'
+import { connectMany, FAST_RECOVERY_ENV, spawnCluster, waitForHealth } from '../helpers/cluster.js'
+import { fetchMetrics, metricValue } from '../helpers/server.js'
+
+const LEASE_MS = 1_500
+const PREFIX = 'websocket.broadcast'
+const byId = (x: { id: string }, y: { id: string }) => x.id.localeCompare(y.id)
+
+// one cluster for the file: three processes and a private Redis, started once, each subtest on its own channels
+test('channels on three redis instances', { timeout: 180_000 }, async (t) => {
+  const redis = await startBroker(t, 'redis')
+  if (!redis) return
+  const servers = await spawnCluster(t, 3, {
+    ...FAST_RECOVERY_ENV,
+    WS_PUBSUB_ENABLED: 'true',
+    WS_PUBSUB_ADAPTER: 'redis',
+    WS_REDIS_URL: redis.url,
+    WS_PRESENCE_LEASE_MS: String(LEASE_MS),
+    // a subscribe is confirmed within the publish timeout; 500 ms is too short for a loaded 2-core box running the whole suite
+    WS_PUBSUB_PUBLISH_TIMEOUT_MS: '5000'
+  })
+  const [a, b, c] = servers as [typeof servers[0], typeof servers[0], typeof servers[0]]
+  const plain = new Redis(redis.url)
+  t.after(() => plain.disconnect())
+  // both reconnect by themselves through the restart below; their errors meanwhile are expected
+  plain.on('error', () => {})
+  // every channel envelope Redis carries, as a pattern subscriber sees it
+  const monitor = new Redis(redis.url)
+  t.after(() => monitor.disconnect())
+  monitor.on('error', () => {})
+  const carried = new CarriedTally()
+  monitor.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, data: Buffer) => carried.note(data))
+  await monitor.psubscribe(`${PREFIX}:ch:*`)
+
+  await t.test('each subscriber gets each message once, in order; no one else, and no instance without subscribers', async () => {
+    const [newsA1, newsA2, idleA] = await connectMany(t, a.url, 3)
+    const [newsB1, newsB2, idleB] = await connectMany(t, b.url, 3)
+    const [sportsC, publisher] = await connectMany(t, c.url, 2)
+    const from = await whoAmI(publisher!)
+    for (const client of [newsA1!, newsA2!, newsB1!, newsB2!]) await subscribe(client, 'news')
+    await subscribe(sportsC!, 'sports')
+    assert.deepEqual(await plain.pubsub('NUMSUB', `${PREFIX}:ch:news`, `${PREFIX}:ch:sports`), [`${PREFIX}:ch:news`, 2, `${PREFIX}:ch:sports`, 1])
+    // the whoami channel's join and leave, then the five joins here
+    const before = await awaitQuiet(servers, carried, 7)
+    carried.messages.clear()
+
+    for (let i = 0; i < 20; i++) publisher!.send({ jsonrpc: '2.0', id: i, method: 'publish', params: { channel: 'news', data: { seq: i } } })
+    publisher!.send({ jsonrpc: '2.0', id: 20, method: 'publish', params: { channel: 'sports', data: 'goal' } })
+    const acks = await Promise.all(Array.from({ length: 21 }, () => publisher!.next()))
+    assert.deepEqual(acks, [
+      ...Array.from({ length: 20 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: { channel: 'news', published: true } })),
+      { jsonrpc: '2.0', id: 20, result: { channel: 'sports', published: true } }
+    ])
+    const expected = Array.from({ length: 20 }, (_, i) => message('news', { seq: i }, from))
+    for (const client of [newsA1!, newsA2!, newsB1!, newsB2!]) {
+      assert.deepEqual(await Promise.all(expected.map(() => client.next())), expected)
+    }
+    assert.deepEqual(await sportsC!.next(), message('sports', 'goal', from))
+    // a round trip after the last message: had one reached a non-subscriber, it would come before this answer
+    for (const client of [idleA!, idleB!, publisher!, newsA1!, newsB1!, sportsC!]) {
+      assert.deepEqual(await client.call('self.reply', { text: 'after' }, 'r'), { jsonrpc: '2.0', id: 'r', result: { text: 'after' } })
+    }
+    // news reached a and b only, sports c only: c never took a news envelope off the broker
+    const after = await receivedCounts(servers)
+    t.diagnostic(`redis carried ${JSON.stringify(Object.fromEntries(carried.messages))}; instances received ${after.map((n, i) => n - before[i]!).join(', ')}`)
+    assert.deepEqual(after.map((n, i) => n - before[i]!), [20, 20, 1])
+    assert.deepEqual(Object.fromEntries(carried.messages), { news: 20, sports: 1 })
+
+    // the last subscriber on b leaves: Redis drops b from the channel
+    await unsubscribe(newsB1!, 'news')
+    await unsubscribe(newsB2!, 'news')
+    assert.deepEqual(await plain.pubsub('NUMSUB', `${PREFIX}:ch:news`), [`${PREFIX}:ch:news`, 1])
+  })
+
+  await t.test('1,000 rounds of subscribe on one instance then publish on another miss nothing', async () => {
+    const subscribers = await connectMany(t, a.url, 20)
+    const [publisher] = await connectMany(t, b.url, 1)
+    const started = Date.now()
+    const { misses, wrong, answers } = await subscribeThenPublish(subscribers, publisher!, 1_000, 'race')
+    t.diagnostic(`redis: 1,000 rounds in ${Date.now() - started} ms, ${misses} missed`)
+    assert.equal(misses, 0)
+    assert.deepEqual(wrong, [])
+    assert.equal(answers.length, 1_000)
+    for (const answer of answers as Array<{ id: string }>) {
+      assert.deepEqual(answer, { jsonrpc: '2.0', id: answer.id, result: { channel: `race-${answer.id.split(':')[1]}`, published: true } })
+    }
+    // every round unsubscribed: nothing of the race is left on the broker
+    assert.deepEqual(await plain.pubsub('CHANNELS', `${PREFIX}:ch:race-*`), [])
+  })
+
+  await t.test('presence shows a join and a leave on every instance within a second', async () => {
+    const [alice] = await connectMany(t, a.url, 1)
+    const [bob] = await connectMany(t, b.url, 1)
+    const [carol] = await connectMany(t, c.url, 1)
+    const aliceId = await whoAmI(alice!)
+    const bobId = await whoAmI(bob!)
+    await subscribe(alice!, 'room')
+    await subscribe(bob!, 'room')
+    const joinMs = await awaitPresence(carol!, 'room', { channel: 'room', count: 2, clients: [{ id: aliceId }, { id: bobId }].sort(byId) }, 1_000)
+    await unsubscribe(bob!, 'room')
+    const leaveMs = await awaitPresence(carol!, 'room', { channel: 'room', count: 1, clients: [{ id: aliceId }] }, 1_000)
+    t.diagnostic(`redis presence: join seen on a third instance after ${joinMs} ms, leave after ${leaveMs} ms`)
+  })
+
+  await t.test('a redis restart re-subscribes every channel with local subscribers before /health is 200', async () => {
+    const [onA] = await connectMany(t, a.url, 1)
+    const [onB] = await connectMany(t, b.url, 1)
+    const [publisher] = await connectMany(t, c.url, 1)
+    const from = await whoAmI(publisher!)
+    await subscribe(onA!, 'kept-a')
+    await subscribe(onB!, 'kept-b')
+    await redis.kill()
+    for (const server of servers) await waitForHealth(server.http, 503)
+    await redis.restart()
+    for (const server of servers) {
+      const body = await waitForHealth(server.http, 200)
+      assert.deepEqual(body.pubsub, { adapter: 'redis', channel: PREFIX, connected: true })
+      assert.equal(metricValue(await fetchMetrics(server.http), 'ws_pubsub_connected'), 1)
+    }
+    // a fresh Redis knows only what the instances asked for again: each channel from the one instance holding it
+    assert.deepEqual(await plain.pubsub('NUMSUB', `${PREFIX}:ch:kept-a`, `${PREFIX}:ch:kept-b`, `${PREFIX}:ch:news`), [
+      `${PREFIX}:ch:kept-a`, 1, `${PREFIX}:ch:kept-b`, 1, `${PREFIX}:ch:news`, 1
+    ])
+    publisher!.send({ jsonrpc: '2.0', id: 1, method: 'publish', params: { channel: 'kept-a', data: 'a' } })
+    publisher!.send({ jsonrpc: '2.0', id: 2, method: 'publish', params: { channel: 'kept-b', data: 'b' } })
+    assert.deepEqual(await onA!.next(), message('kept-a', 'a', from))
+    assert.deepEqual(await onB!.next(), message('kept-b', 'b', from))
+    assert.deepEqual([await publisher!.next(), await publisher!.next()], [
+      { jsonrpc: '2.0', id: 1, result: { channel: 'kept-a', published: true } },
+      { jsonrpc: '2.0', id: 2, result: { channel: 'kept-b', published: true } }
+    ])
+    // presence came back too: each instance writes its members again once its lease is new
+    await awaitPresence(publisher!, 'kept-a', { channel: 'kept-a', count: 1, clients: [{ id: await whoAmI(onA!) }] }, LEASE_MS)
+  })
+
+  await t.test('the clients of an instance killed with SIGKILL leave presence within a lease', async () => {
+    const [onC] = await connectMany(t, c.url, 1)
+    const [onA] = await connectMany(t, a.url, 1)
+    const cId = await whoAmI(onC!)
+    const aId = await whoAmI(onA!)
+    await subscribe(onC!, 'lease-room')
+    await subscribe(onA!, 'lease-room')
+    await awaitPresence(onA!, 'lease-room', { channel: 'lease-room', count: 2, clients: [{ id: cId }, { id: aId }].sort(byId) }, 1_000)
+    const killedAt = Date.now()
+    c.proc.kill('SIGKILL')
+    await c.exited
+    // the lease was renewed at most a third of a lease before the kill
+    await awaitPresence(onA!, 'lease-room', { channel: 'lease-room', count: 1, clients: [{ id: aId }] }, LEASE_MS + 500)
+    const goneMs = Date.now() - killedAt
+    t.diagnostic(`redis presence: a killed instance's member gone after ${goneMs} ms (lease ${LEASE_MS} ms)`)
+    assert.ok(goneMs <= LEASE_MS + 500, `gone after ${goneMs} ms`)
+    // and swept from Redis by the survivors' next renewal: only a's member is left in the hash
+    const deadline = Date.now() + LEASE_MS
+    while ((await plain.hlen(`${PREFIX}:presence:ch:lease-room`)) !== 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepEqual(Object.keys(await plain.hgetall(`${PREFIX}:presence:ch:lease-room`)), [aId])
+  })
+})

@@ -3,8 +3,9 @@ import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
 import { backoffDelay, type Backoff } from './backoff.js'
 import { natsConnectOptions, redactUrl } from './broker-url.js'
-import { encodeEnvelope, type Envelope } from './envelope.js'
+import type { Envelope } from './envelope.js'
 import { BrokerAdapter } from './broker-adapter.js'
+import type { SigningKeys } from './signing-keys.js'
 
 export interface NatsAdapterOptions {
   url: string
@@ -13,6 +14,8 @@ export interface NatsAdapterOptions {
   connectTimeoutMs: number
   publishTimeoutMs: number
   log: Logger
+  /** Signs what is published and checks what is received (`pubsubSecret`). */
+  signingKeys?: SigningKeys | undefined
 }
 
 /**
@@ -29,7 +32,7 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
   #flushing: Promise<void> | undefined
 
   constructor (options: NatsAdapterOptions) {
-    super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject })
+    super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject }, options.signingKeys)
     this.#options = options
   }
 
@@ -111,7 +114,7 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
     const connection = this.#connection
     if (!this.isConnected || connection === undefined) throw new Error('nats broker unavailable')
     // publish() only buffers; the flush round trip is what tells us the server has it
-    connection.publish(this.#options.subject, encodeEnvelope(envelope))
+    connection.publish(this.#options.subject, this.encode(envelope))
     await this.#flush(connection)
   }
 

@@ -3,8 +3,10 @@ import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
 import { backoffDelay, type Backoff } from './backoff.js'
 import { redactUrl } from './broker-url.js'
-import { encodeEnvelope, type Envelope } from './envelope.js'
+import type { Envelope } from './envelope.js'
 import { BrokerAdapter } from './broker-adapter.js'
+import { ResyncReason } from './resync.js'
+import type { SigningKeys } from './signing-keys.js'
 import { closeRedisClient, openRedisPair } from './redis-client.js'
 
 export interface RedisStreamsAdapterOptions {
@@ -15,12 +17,17 @@ export interface RedisStreamsAdapterOptions {
   connectTimeoutMs: number
   publishTimeoutMs: number
   log: Logger
+  /** Signs what is published and checks what is received (`pubsubSecret`). */
+  signingKeys?: SigningKeys | undefined
 }
 
 // entries per XREAD, and how long one XREAD blocks before it is sent again
 const READ_BATCH = 500
 const READ_BLOCK_MS = 5_000
 const FIELD = 'e'
+// the faults that degrade the adapter on a live connection: Redis answers XADD or XREAD with an error
+const PUBLISH_FAULT = 'publish'
+const READ_FAULT = 'read'
 
 /**
  * Durable mode: every envelope is an entry of one Redis stream (XADD, trimmed to about `maxLength`), and each
@@ -38,9 +45,12 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
   #closing = false
   /** The id of the last entry handed to the hub; undefined until the first connection has read the stream's tail. */
   #lastId: string | undefined
+  /** When reading stopped (the reader's connection closed, or XREAD failed): what a gap found on resuming dates from. */
+  #readLostAt = Date.now()
+  #probeTimer: NodeJS.Timeout | undefined
 
   constructor (options: RedisStreamsAdapterOptions) {
-    super(options.log, { adapter: 'redis-streams', url: redactUrl(options.url), stream: options.stream })
+    super(options.log, { adapter: 'redis-streams', url: redactUrl(options.url), stream: options.stream }, options.signingKeys)
     this.#options = options
   }
 
@@ -62,6 +72,7 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
     })
     reader.on('ready', () => this.#read(reader))
     reader.on('close', () => {
+      if (this.#readerUp) this.#readLostAt = Date.now()
       this.#readerUp = false
       if (!this.#closing) this.state.down(lastError())
     })
@@ -73,19 +84,29 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
     if (this.#publisherReady && this.#readerUp) this.state.up()
   }
 
+  /** A reader that resumes from its last id misses nothing, unless a gap is found: no resync on reconnect alone. */
+  protected override recovered () {}
+
   /** Reads from #lastId until the connection drops; 'ready' starts it again from the same id. */
   #read (reader: Redis) {
     if (this.#reading) return
     this.#reading = true
     const { stream, log } = this.#options
     ;(async () => {
+      const resumeFrom = this.#lastId
       // on first start only: begin after the newest entry, not at the stream's beginning
-      let lastId = this.#lastId ?? await this.#tail(reader)
+      let lastId = resumeFrom ?? await this.#tail(reader)
+      const gap = resumeFrom !== undefined && await this.#trimmedSince(reader, resumeFrom)
       this.#lastId = lastId
       this.#readerUp = true
       this.#up()
+      if (resumeFrom === undefined) this.resync({ reason: ResyncReason.PubsubReconnected, since: this.#readLostAt })
+      else if (gap) this.resync({ reason: ResyncReason.StreamGap, since: this.#readLostAt })
       while (!this.#closing) {
-        const result = await reader.xreadBuffer('COUNT', READ_BATCH, 'BLOCK', READ_BLOCK_MS, 'STREAMS', stream, lastId)
+        // after a failed read, the first one does not block, so the fault clears as soon as Redis answers
+        const block = this.state.hasFault(READ_FAULT) ? [] : ['BLOCK', READ_BLOCK_MS]
+        const result = await reader.xreadBuffer('COUNT', READ_BATCH, ...block as ['BLOCK', number], 'STREAMS', stream, lastId)
+        this.state.clear(READ_FAULT)
         for (const [, entries] of result ?? []) {
           for (const [id, fields] of entries) {
             lastId = id.toString()
@@ -96,12 +117,34 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
       }
     })().catch((err: Error) => {
       if (this.#closing || reader.status !== 'ready') return
-      // Redis answered with an error (the key holds another type, say): log it and try again after a pause
+      // Redis answered with an error (the key holds another type, say): degraded until a read succeeds again
       log.error({ err, stream }, 'reading the redis stream failed')
+      if (!this.state.hasFault(READ_FAULT)) this.#readLostAt = Date.now()
+      this.state.fault(READ_FAULT, err)
       setTimeout(() => { if (!this.#closing && reader.status === 'ready') this.#read(reader) }, backoffDelay(5, this.#options.reconnect)).unref()
     }).finally(() => {
       this.#reading = false
     })
+  }
+
+  /**
+   * Whether entries after `lastId` were trimmed before we read them. Trimming takes the oldest first, so while our
+   * last entry is still in the stream nothing after it is gone; once it is, something after it may be (a resync
+   * then may be one too many, never one too few). A stream that is gone (Redis restarted without its data) may
+   * have held anything.
+   */
+  async #trimmedSince (reader: Redis, lastId: string): Promise<boolean> {
+    let info: unknown[]
+    try {
+      info = await reader.call('XINFO', 'STREAM', this.#options.stream) as unknown[]
+    } catch (err) {
+      if (/no such key/i.test((err as Error).message)) return lastId !== '0-0'
+      throw err
+    }
+    const field = (name: string) => info[info.indexOf(name) + 1]
+    const first = field('first-entry') as [string] | null
+    if (first !== null) return compareIds(first[0], lastId) > 0
+    return compareIds(String(field('last-generated-id')), lastId) > 0
   }
 
   async #tail (reader: Redis): Promise<string> {
@@ -118,14 +161,47 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
   }
 
   async publish (envelope: Envelope) {
-    if (!this.isConnected || this.#publisher === undefined) throw new Error('redis broker unavailable')
+    // a publish fault alone does not refuse: the next XADD that succeeds is what clears it
+    if (!this.state.isLinked || this.#publisher === undefined) throw new Error('redis broker unavailable')
+    if (this.state.hasFault(READ_FAULT)) throw new Error('redis stream cannot be read')
     const { stream, maxLength } = this.#options
-    // '~' lets Redis trim whole macro nodes, which is much cheaper than an exact length
-    await this.#publisher.xadd(stream, 'MAXLEN', '~', maxLength, '*', FIELD, encodeEnvelope(envelope))
+    try {
+      // '~' lets Redis trim whole macro nodes, which is much cheaper than an exact length
+      await this.#publisher.xadd(stream, 'MAXLEN', '~', maxLength, '*', FIELD, this.encode(envelope))
+    } catch (err) {
+      // an error reply on a live connection (WRONGTYPE, OOM, NOPERM) would go on failing: degrade until it clears
+      if ((err as Error).name === 'ReplyError') this.#publishFailed(err as Error)
+      throw err
+    }
+    this.state.clear(PUBLISH_FAULT)
+  }
+
+  /** Behind a 503 no new client may come to publish, so a key of the wrong type is also checked for on a timer. */
+  #publishFailed (err: Error) {
+    this.state.fault(PUBLISH_FAULT, err)
+    if (this.#probeTimer !== undefined || !/^WRONGTYPE/.test(err.message)) return
+    const probe = () => {
+      this.#probeTimer = undefined
+      if (this.#closing || !this.state.hasFault(PUBLISH_FAULT)) return
+      this.#publisher?.type(this.#options.stream).then((type) => {
+        if (type === 'stream' || type === 'none') this.state.clear(PUBLISH_FAULT)
+        else this.#probeTimer = setTimeout(probe, this.#options.reconnect.maxMs).unref()
+      }, () => { this.#probeTimer = setTimeout(probe, this.#options.reconnect.maxMs).unref() })
+    }
+    this.#probeTimer = setTimeout(probe, this.#options.reconnect.minMs).unref()
   }
 
   async close () {
     this.#closing = true
+    clearTimeout(this.#probeTimer)
     await Promise.all([closeRedisClient(this.#publisher), closeRedisClient(this.#reader)])
   }
+}
+
+/** Orders stream ids (`<ms>-<seq>`) numerically. */
+export function compareIds (a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(BigInt) as [bigint, bigint]
+  const [bMs, bSeq] = b.split('-').map(BigInt) as [bigint, bigint]
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1
+  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1
 }

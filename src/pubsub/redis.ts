@@ -3,8 +3,10 @@ import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
 import type { Backoff } from './backoff.js'
 import { redactUrl } from './broker-url.js'
-import { encodeEnvelope, type Envelope } from './envelope.js'
+import type { Envelope } from './envelope.js'
 import { BrokerAdapter } from './broker-adapter.js'
+import { UnconfirmedPublishError } from './drop-reason.js'
+import type { SigningKeys } from './signing-keys.js'
 import { closeRedisClient, openRedisPair } from './redis-client.js'
 
 export interface RedisAdapterOptions {
@@ -14,6 +16,8 @@ export interface RedisAdapterOptions {
   connectTimeoutMs: number
   publishTimeoutMs: number
   log: Logger
+  /** Signs what is published and checks what is received (`pubsubSecret`). */
+  signingKeys?: SigningKeys | undefined
 }
 
 /**
@@ -30,7 +34,7 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   #closing = false
 
   constructor (options: RedisAdapterOptions) {
-    super(options.log, { adapter: 'redis', url: redactUrl(options.url), channel: options.channel })
+    super(options.log, { adapter: 'redis', url: redactUrl(options.url), channel: options.channel }, options.signingKeys)
     this.#options = options
   }
 
@@ -76,7 +80,22 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   async publish (envelope: Envelope) {
     // with our own subscription down, the sender's instance would miss its own broadcast: refuse it whole
     if (!this.isConnected || this.#publisher === undefined) throw new Error('redis broker unavailable')
-    await this.#publisher.publish(this.#options.channel, encodeEnvelope(envelope))
+    const receivers = await this.#publisher.publish(this.#options.channel, this.encode(envelope))
+    // our own subscription counts, so 0 means it is gone (Redis dropped it, e.g. past its output-buffer limit)
+    // although its 'close' has not reached us yet: nobody got this one, and we must re-subscribe
+    if (receivers === 0) {
+      this.#subscriptionLost()
+      throw new UnconfirmedPublishError('redis PUBLISH reached no subscriber')
+    }
+  }
+
+  #subscriptionLost () {
+    const subscriber = this.#subscriber
+    if (!this.#subscribed || subscriber === undefined) return
+    this.#subscribed = false
+    this.state.down(new Error('redis PUBLISH reached no subscriber, not even our own'))
+    // a fresh connection subscribes again on 'ready' and brings the adapter back up
+    if (subscriber.status === 'ready') subscriber.disconnect(true)
   }
 
   async close () {

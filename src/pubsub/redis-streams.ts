@@ -48,6 +48,8 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
   /** When reading stopped (the reader's connection closed, or XREAD failed): what a gap found on resuming dates from. */
   #readLostAt = Date.now()
   #probeTimer: NodeJS.Timeout | undefined
+  /** Redis 7's `entries-added` when we started on an empty stream. */
+  #addedAtStart: number | undefined
 
   constructor (options: RedisStreamsAdapterOptions) {
     super(options.log, { adapter: 'redis-streams', url: redactUrl(options.url), stream: options.stream }, options.signingKeys)
@@ -128,28 +130,44 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
   }
 
   /**
-   * Whether entries after `lastId` were trimmed before we read them. Trimming takes the oldest first, so while our
-   * last entry is still in the stream nothing after it is gone; once it is, something after it may be (a resync
-   * then may be one too many, never one too few). A stream that is gone (Redis restarted without its data) may
-   * have held anything.
+   * Whether entries after `lastId` were trimmed before we read them. Trimming takes the oldest first, so while the
+   * oldest kept entry is not newer than our last one, nothing after it is gone (once it is, something after it may
+   * be: a resync then may be one too many, never one too few). Started on an empty stream, we have no entry of our
+   * own to look for: Redis 7 counts the entries ever added, and more were added than are kept means some were trimmed.
+   * A stream that is gone (Redis restarted without its data) may have held anything we had not read.
    */
   async #trimmedSince (reader: Redis, lastId: string): Promise<boolean> {
-    let info: unknown[]
+    const info = await this.#info(reader)
+    if (info === undefined) return lastId !== '0-0'
+    const first = info.get('first-entry') as [string] | null
+    if (lastId === '0-0' && typeof info.get('entries-added') === 'number') {
+      return (info.get('entries-added') as number) - (this.#addedAtStart ?? 0) > (info.get('length') as number)
+    }
+    if (first !== null) return compareIds(first[0], lastId) > 0
+    return compareIds(String(info.get('last-generated-id')), lastId) > 0
+  }
+
+  /** XINFO STREAM as a map, or undefined when there is no such key. */
+  async #info (reader: Redis): Promise<Map<unknown, unknown> | undefined> {
+    let reply: unknown[]
     try {
-      info = await reader.call('XINFO', 'STREAM', this.#options.stream) as unknown[]
+      reply = await reader.call('XINFO', 'STREAM', this.#options.stream) as unknown[]
     } catch (err) {
-      if (/no such key/i.test((err as Error).message)) return lastId !== '0-0'
+      if (/no such key/i.test((err as Error).message)) return undefined
       throw err
     }
-    const field = (name: string) => info[info.indexOf(name) + 1]
-    const first = field('first-entry') as [string] | null
-    if (first !== null) return compareIds(first[0], lastId) > 0
-    return compareIds(String(field('last-generated-id')), lastId) > 0
+    const info = new Map<unknown, unknown>()
+    for (let i = 0; i + 1 < reply.length; i += 2) info.set(reply[i], reply[i + 1])
+    return info
   }
 
   async #tail (reader: Redis): Promise<string> {
     const newest = await reader.xrevrange(this.#options.stream, '+', '-', 'COUNT', 1)
-    return newest[0]?.[0] ?? '0-0'
+    if (newest[0] !== undefined) return newest[0][0]
+    // an empty stream: what a later gap check counts from
+    const added = (await this.#info(reader))?.get('entries-added')
+    this.#addedAtStart = typeof added === 'number' ? added : 0
+    return '0-0'
   }
 
   #receive (fields: Buffer[]) {

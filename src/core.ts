@@ -13,6 +13,7 @@ import { builtinMethods } from './methods/index.js'
 import type { PubSubAdapter } from './pubsub/adapter.js'
 import { builtinAdapters } from './pubsub/builtin-adapters.js'
 import { Fanout } from './pubsub/fanout.js'
+import { SigningKeys } from './pubsub/signing-keys.js'
 import { MessageRate } from './rate/message-rate.js'
 import { Dispatcher } from './rpc/dispatcher.js'
 import type { Method } from './rpc/method.js'
@@ -71,9 +72,10 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     publishTimeoutMs: options.pubsubPublishTimeoutMs,
     instanceId: hub.instanceId,
     presenceLeaseMs: options.presenceLeaseMs,
-    log
+    log,
+    signingKeys: SigningKeys.parse(options.pubsubSecret)
   })
-  const fanout = new Fanout(adapter, hub, metrics)
+  const fanout = new Fanout(adapter, hub, metrics, { maxPayloadBytes: options.maxPayloadBytes })
   const channels: Channels = new Channels({
     fanout,
     adapter,

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { DurationHistogram } from './duration-histogram.js'
+import { DROP_REASONS } from './pubsub/drop-reason.js'
 
 /** Label shared by every method name that is not registered, so random names cannot grow the series. */
 export const UNKNOWN_METHOD = '__unknown__'
@@ -25,7 +26,8 @@ export class WsMetrics {
   readonly rpcDuration: DurationHistogram
   readonly pubsubPublished: Counter
   readonly pubsubReceived: Counter
-  readonly pubsubErrors: Counter
+  readonly pubsubErrors: Counter<'reason'>
+  readonly pubsubResyncs: Counter
   readonly authFailures: Counter
   readonly rateLimited: Counter
   readonly slowConsumerDisconnects: Counter
@@ -64,7 +66,15 @@ export class WsMetrics {
     })
     this.pubsubPublished = new Counter({ name: 'ws_pubsub_published_total', help: 'Envelopes handed to the pub/sub adapter', registers })
     this.pubsubReceived = new Counter({ name: 'ws_pubsub_received_total', help: 'Envelopes received from the pub/sub adapter', registers })
-    this.pubsubErrors = new Counter({ name: 'ws_pubsub_errors_total', help: 'Failed publishes and malformed envelopes', registers })
+    this.pubsubErrors = new Counter({
+      name: 'ws_pubsub_errors_total',
+      help: 'Envelopes not published or not delivered, by reason (see docs/operations.md)',
+      labelNames: ['reason'],
+      registers
+    })
+    // every reason shows from the first scrape, so an alert on a rate needs no series to appear first
+    for (const reason of DROP_REASONS) this.pubsubErrors.labels(reason).inc(0)
+    this.pubsubResyncs = new Counter({ name: 'ws_pubsub_resyncs_total', help: 'Times this instance told its clients they may have missed messages', registers })
     this.authFailures = new Counter({ name: 'ws_auth_failures_total', help: 'Upgrade requests refused for a missing or wrong token', registers })
     this.rateLimited = new Counter({ name: 'ws_rate_limited_total', help: 'Requests and messages refused or dropped by a rate limit', registers })
     this.slowConsumerDisconnects = new Counter({

@@ -33,6 +33,7 @@ test('/metrics exposes every ws_* series in Prometheus text', async (t) => {
     ws_pubsub_published_total: 'counter',
     ws_pubsub_received_total: 'counter',
     ws_pubsub_errors_total: 'counter',
+    ws_pubsub_resyncs_total: 'counter',
     ws_pubsub_connected: 'gauge',
     ws_auth_failures_total: 'counter',
     ws_rate_limited_total: 'counter',

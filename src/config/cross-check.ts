@@ -38,8 +38,14 @@ export function findContradictions (options: WsOptions): Contradiction[] {
   if (options.shutdownTimeoutMs <= options.pubsubPublishTimeoutMs) {
     found.push({ option: 'shutdownTimeoutMs', message: 'must be > %pubsubPublishTimeoutMs' })
   }
+  // a short key can be guessed offline from one signed envelope; an empty one between commas is a typo
+  if (options.pubsubSecret !== '' && options.pubsubSecret.split(',').some((key) => key.trim().length < MIN_SECRET_LENGTH)) {
+    found.push({ option: 'pubsubSecret', message: `must be comma-separated keys of at least ${MIN_SECRET_LENGTH} characters each` })
+  }
   return found
 }
+
+const MIN_SECRET_LENGTH = 16
 
 /** The contradiction as one line, each knob written by `name` (an option name or its variable). */
 export function describeContradiction (contradiction: Contradiction, name: (option: string) => string): string {

@@ -27,6 +27,7 @@ export const WsOptionsSchema = Type.Object({
   pubsubConnectTimeoutMs: Type.Integer({ minimum: 10, default: 5_000, description: 'bounds one connection attempt, and how long start-up waits for the broker before serving degraded' }),
   pubsubPublishTimeoutMs: Type.Integer({ minimum: 10, default: 2_000, description: 'a broadcast the broker has not confirmed within this time answers -32001' }),
   presenceLeaseMs: Type.Integer({ minimum: 300, default: 10_000, description: 'with a broker, how long a vanished instance\'s clients stay in presence: each instance renews its lease three times per period' }),
+  pubsubSecret: Type.String({ default: '', description: 'sign envelopes (HMAC-SHA-256) and drop any that do not verify; comma-separated keys of ≥ 16 characters, signed with the first, accepted under any (rotation); empty: unsigned' }),
 
   authEnabled: Type.Boolean({ default: false, description: 'require a bearer token on the upgrade (`Authorization: Bearer …` or `?access_token=`)' }),
   bearerTokens: Type.String({ default: '', description: 'accepted client tokens, comma-separated; `name:token` gives the token a name, the client\'s identity and presence `user` (unnamed: `token-<i>`)' }),

@@ -1,5 +1,6 @@
 import type { Envelope, MalformedEnvelopeError } from './envelope.js'
 import type { PresenceStore } from './presence.js'
+import type { Resync } from './resync.js'
 
 /**
  * Carries envelopes between instances. Every instance, the publisher's included, receives each one.
@@ -24,6 +25,11 @@ export interface PubSubAdapter {
   onEnvelope (handler: (envelope: Envelope) => void): void
   /** Set once, before connect(). Adapters fed by a broker report here each message they dropped as undecodable. */
   onMalformed? (handler: (err: MalformedEnvelopeError) => void): void
+  /**
+   * Set once, before connect(). Called when this instance may have missed envelopes (its subscription came back
+   * after an outage); the hub then sends each client a `resync` notification.
+   */
+  onResync? (handler: (resync: Resync) => void): void
   /**
    * Starts taking the channel's envelopes off the broker; resolves once the broker confirmed the subscription, so a
    * message published after that arrives. Optional: an adapter without it must hand over every envelope it gets

@@ -1,16 +1,23 @@
 import type { Logger } from '../logger.js'
-import type { Envelope, MalformedEnvelopeError } from './envelope.js'
+import { encodeEnvelope, type Envelope, type MalformedEnvelopeError } from './envelope.js'
 import { Inbox } from './inbox.js'
 import { LinkState } from './link-state.js'
+import { ResyncReason, type Resync } from './resync.js'
+import type { SigningKeys } from './signing-keys.js'
 
 /** What every broker adapter shares: the inbox its messages are decoded through and the link state `/health` reads. */
 export abstract class BrokerAdapter {
-  protected readonly inbox = new Inbox()
+  protected readonly inbox: Inbox
   protected readonly state: LinkState
+  readonly #keys: SigningKeys | undefined
+  #onResync: (resync: Resync) => void = () => {}
 
   /** `fields` name the adapter, its redacted URL and its channel in every link-state log line. */
-  constructor (log: Logger, fields: Record<string, unknown>) {
+  constructor (log: Logger, fields: Record<string, unknown>, keys?: SigningKeys) {
     this.state = new LinkState(log, fields)
+    this.inbox = new Inbox(keys)
+    this.#keys = keys
+    this.state.onRecovered = (lostAt) => this.recovered(lostAt)
   }
 
   get isConnected () {
@@ -23,5 +30,23 @@ export abstract class BrokerAdapter {
 
   onMalformed (handler: (err: MalformedEnvelopeError) => void) {
     this.inbox.onMalformed(handler)
+  }
+
+  onResync (handler: (resync: Resync) => void) {
+    this.#onResync = handler
+  }
+
+  /** The envelope's wire bytes, signed when `pubsubSecret` is set. */
+  protected encode (envelope: Envelope): Buffer {
+    return encodeEnvelope(envelope, this.#keys)
+  }
+
+  protected resync (resync: Resync) {
+    this.#onResync(resync)
+  }
+
+  /** At most once: a subscription that was down missed what was published meanwhile, so the clients are told. */
+  protected recovered (lostAt: number) {
+    this.resync({ reason: ResyncReason.PubsubReconnected, since: lostAt })
   }
 }

@@ -5,6 +5,7 @@ import { LocalAdapter } from './local.js'
 import { NatsAdapter } from './nats.js'
 import { RedisAdapter } from './redis.js'
 import { RedisStreamsAdapter } from './redis-streams.js'
+import type { SigningKeys } from './signing-keys.js'
 
 /** What a built-in adapter may need; each takes its part. */
 export interface BrokerSettings {
@@ -21,6 +22,8 @@ export interface BrokerSettings {
   /** A vanished instance's presence entries expire within this time. */
   presenceLeaseMs: number
   log: Logger
+  /** From `pubsubSecret`: envelopes are signed and checked; undefined, they are neither. */
+  signingKeys?: SigningKeys | undefined
 }
 
 /** The adapters chosen by name. A new one is a file beside these and a line here. */

@@ -2,8 +2,16 @@ import type { Hub } from '../hub/hub.js'
 import type { WsMetrics } from '../metrics.js'
 import { pubsubUnavailable } from '../rpc/rpc-error.js'
 import type { PubSubAdapter } from './adapter.js'
-import type { Target } from './envelope.js'
+import { DropReason } from './drop-reason.js'
+import type { MalformedEnvelopeError, Target } from './envelope.js'
 import { MalformedLog } from './malformed-log.js'
+import { checkPayload } from './payload-check.js'
+import { resyncNotification } from './resync.js'
+
+export interface FanoutLimits {
+  /** Largest payload delivered from the broker (`maxPayloadBytes`); larger ones are dropped and counted. */
+  maxPayloadBytes: number
+}
 
 /** Sends a serialized notification to its target on every instance, through the adapter and back. */
 export class Fanout {
@@ -11,18 +19,28 @@ export class Fanout {
   readonly #hub: Hub
   readonly #metrics: WsMetrics
 
-  constructor (adapter: PubSubAdapter, hub: Hub, metrics: WsMetrics) {
+  constructor (adapter: PubSubAdapter, hub: Hub, metrics: WsMetrics, limits: FanoutLimits = { maxPayloadBytes: Infinity }) {
     this.adapter = adapter
     this.#hub = hub
     this.#metrics = metrics
+    const malformed = new MalformedLog(hub.log)
+    const drop = (err: MalformedEnvelopeError) => {
+      metrics.pubsubErrors.labels(err.reason).inc()
+      malformed.note(err)
+    }
     adapter.onEnvelope((envelope) => {
+      // whatever is on the channel, from us or not, is checked before any client sees it
+      const problem = checkPayload(envelope, limits.maxPayloadBytes)
+      if (problem !== undefined) return drop(problem)
       metrics.pubsubReceived.inc()
       hub.deliver(envelope)
     })
-    const malformed = new MalformedLog(hub.log)
-    adapter.onMalformed?.((err) => {
-      metrics.pubsubErrors.inc()
-      malformed.note(err)
+    adapter.onMalformed?.(drop)
+    adapter.onResync?.((resync) => {
+      if (hub.size === 0) return
+      metrics.pubsubResyncs.inc()
+      hub.log.info({ reason: resync.reason, since: resync.since, clients: hub.size }, 'told clients they may have missed messages')
+      hub.deliver({ origin: hub.instanceId, target: { kind: 'all' }, payload: resyncNotification(resync) })
     })
   }
 
@@ -30,22 +48,17 @@ export class Fanout {
    * Every client on every instance. Rejects with -32001 (and the adapter's reason as `cause`) when the
    * adapter could not take it, so no sender is ever told a lost message went out.
    */
-  async broadcast (payload: Buffer): Promise<void> {
-    try {
-      await this.adapter.publish({ origin: this.#hub.instanceId, target: { kind: 'all' }, payload })
-    } catch (err) {
-      this.#metrics.pubsubErrors.inc()
-      throw pubsubUnavailable(err)
-    }
-    this.#metrics.pubsubPublished.inc()
+  broadcast (payload: Buffer): Promise<void> {
+    return this.publish({ kind: 'all' }, payload)
   }
 
-  /** To `target` on every instance (a channel's subscribers, an instance's command); rejects with -32001 like `broadcast`. */
+  /** To `target` on every instance (everyone, a channel's subscribers, an instance's command); rejects like `broadcast`. */
   async publish (target: Target, payload: Buffer): Promise<void> {
     try {
       await this.adapter.publish({ origin: this.#hub.instanceId, target, payload })
     } catch (err) {
-      this.#metrics.pubsubErrors.inc()
+      const reason = (err as { reason?: unknown }).reason === DropReason.Unconfirmed ? DropReason.Unconfirmed : DropReason.PublishFailed
+      this.#metrics.pubsubErrors.labels(reason).inc()
       throw pubsubUnavailable(err)
     }
     this.#metrics.pubsubPublished.inc()

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js'
 /**
  * Whether an adapter can reach its broker, with one log line per change rather than one per retry.
  * It also settles start-up: the first success or the first failure ends the wait in `firstAttempt`.
+ * A fault (publishes failing on a live connection, say) degrades it too, without counting as a lost link.
  */
 export class LinkState {
   readonly #log: Logger
@@ -12,6 +13,11 @@ export class LinkState {
   #lastError: Error | undefined
   #settle: (() => void) | undefined
   readonly #settled: Promise<void>
+  /** Since when the link has been down; at start-up, since the adapter was built: nothing was received before. */
+  #lostAt: number | undefined = Date.now()
+  readonly #faults = new Map<string, string>()
+  /** Called as the link comes back, with when it was lost; the instance may have missed what was sent meanwhile. */
+  onRecovered: (lostAt: number) => void = () => {}
 
   constructor (log: Logger, fields: Record<string, unknown>) {
     this.#log = log
@@ -19,7 +25,13 @@ export class LinkState {
     this.#settled = new Promise((resolve) => { this.#settle = resolve })
   }
 
+  /** Linked and free of faults: what `/health` and `ws_pubsub_connected` show. */
   get isConnected () {
+    return this.#connected && this.#faults.size === 0
+  }
+
+  /** Linked, faults or not: publishing may be tried (a publish is how a publish fault clears). */
+  get isLinked () {
     return this.#connected
   }
 
@@ -29,6 +41,9 @@ export class LinkState {
     this.#log.info(this.#fields, this.#everConnected ? 'PubSub broker reconnected' : 'PubSub broker connected')
     this.#everConnected = true
     this.#settle?.()
+    const lostAt = this.#lostAt
+    this.#lostAt = undefined
+    if (lostAt !== undefined) this.onRecovered(lostAt)
   }
 
   down (err?: Error) {
@@ -39,7 +54,24 @@ export class LinkState {
       return
     }
     this.#connected = false
+    this.#lostAt = Date.now()
     this.#log.warn({ ...this.#fields, err: err?.message }, 'PubSub broker connection lost; broadcasts answer -32001 until it is back')
+  }
+
+  /** Degrades the adapter for `name` (one line when it starts) until `clear(name)`. */
+  fault (name: string, err: Error) {
+    if (this.#faults.has(name)) return
+    this.#faults.set(name, err.message)
+    this.#log.warn({ ...this.#fields, fault: name, err: err.message }, 'PubSub degraded; /health answers 503 until it clears')
+  }
+
+  clear (name: string) {
+    if (!this.#faults.delete(name)) return
+    this.#log.info({ ...this.#fields, fault: name }, 'PubSub fault cleared')
+  }
+
+  hasFault (name: string) {
+    return this.#faults.has(name)
   }
 
   /** Resolves with `isConnected` once the first attempt has ended, or after `timeoutMs`. */

@@ -3,10 +3,11 @@ import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
 import { backoffDelay, type Backoff } from './backoff.js'
 import { natsConnectOptions, redactUrl } from './broker-url.js'
-import { encodeEnvelope, type Envelope } from './envelope.js'
+import type { Envelope } from './envelope.js'
 import { BrokerAdapter } from './broker-adapter.js'
 import { NatsChannels } from './nats-channels.js'
 import { NatsPresence } from './nats-presence.js'
+import type { SigningKeys } from './signing-keys.js'
 
 export interface NatsAdapterOptions {
   url: string
@@ -17,6 +18,8 @@ export interface NatsAdapterOptions {
   instanceId: string
   presenceLeaseMs: number
   log: Logger
+  /** Signs what is published and checks what is received (`pubsubSecret`). */
+  signingKeys?: SigningKeys | undefined
 }
 
 /**
@@ -36,7 +39,7 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
   readonly presence: NatsPresence
 
   constructor (options: NatsAdapterOptions) {
-    super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject })
+    super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject }, options.signingKeys)
     this.#options = options
     this.#channels = new NatsChannels(options.subject, (data) => this.inbox.receive(Buffer.from(data.buffer, data.byteOffset, data.byteLength)))
     this.presence = new NatsPresence({ subject: options.subject, instanceId: options.instanceId, leaseMs: options.presenceLeaseMs, log: options.log })
@@ -123,7 +126,7 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
     if (!this.isConnected || connection === undefined) throw new Error('nats broker unavailable')
     // publish() only buffers; the flush round trip is what tells us the server has it
     const target = envelope.target
-    connection.publish(target.kind === 'channel' ? this.#channels.subjectOf(target.channel) : this.#options.subject, encodeEnvelope(envelope))
+    connection.publish(target.kind === 'channel' ? this.#channels.subjectOf(target.channel) : this.#options.subject, this.encode(envelope))
     await this.#flush(connection)
   }
 

@@ -3,8 +3,10 @@ import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
 import type { Backoff } from './backoff.js'
 import { redactUrl } from './broker-url.js'
-import { encodeEnvelope, type Envelope } from './envelope.js'
+import type { Envelope } from './envelope.js'
 import { BrokerAdapter } from './broker-adapter.js'
+import { UnconfirmedPublishError } from './drop-reason.js'
+import type { SigningKeys } from './signing-keys.js'
 import { closeRedisClient, openRedisPair } from './redis-client.js'
 import { RedisChannels } from './redis-channels.js'
 import { RedisPresence } from './redis-presence.js'
@@ -18,6 +20,8 @@ export interface RedisAdapterOptions {
   instanceId: string
   presenceLeaseMs: number
   log: Logger
+  /** Signs what is published and checks what is received (`pubsubSecret`). */
+  signingKeys?: SigningKeys | undefined
 }
 
 /**
@@ -37,7 +41,7 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   readonly presence: RedisPresence
 
   constructor (options: RedisAdapterOptions) {
-    super(options.log, { adapter: 'redis', url: redactUrl(options.url), channel: options.channel })
+    super(options.log, { adapter: 'redis', url: redactUrl(options.url), channel: options.channel }, options.signingKeys)
     this.#options = options
     this.#channels = new RedisChannels(options.channel, () => this.#subscriber, () => this.#subscribed && this.#subscriber?.status === 'ready')
     this.presence = new RedisPresence(() => this.#publisher, {
@@ -91,7 +95,18 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
     // with our own subscription down, the sender's instance would miss its own broadcast: refuse it whole
     if (!this.isConnected || this.#publisher === undefined) throw new Error('redis broker unavailable')
     const target = envelope.target
-    await this.#publisher.publish(target.kind === 'channel' ? this.#channels.key(target.channel) : this.#options.channel, encodeEnvelope(envelope))
+    if (target.kind === 'channel') {
+      // a channel nobody subscribes to right now is legitimately received by no one
+      await this.#publisher.publish(this.#channels.key(target.channel), this.encode(envelope))
+      return
+    }
+    const receivers = await this.#publisher.publish(this.#options.channel, this.encode(envelope))
+    // our own subscription counts, so 0 means it is gone (Redis dropped it, e.g. past its output-buffer limit)
+    // although its 'close' has not reached us yet: nobody got this one, and we must re-subscribe
+    if (receivers === 0) {
+      this.#subscriptionLost()
+      throw new UnconfirmedPublishError('redis PUBLISH reached no subscriber')
+    }
   }
 
   subscribe (channel: string): Promise<void> {
@@ -100,6 +115,15 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
 
   unsubscribe (channel: string): Promise<void> {
     return this.#channels.unsubscribe(channel)
+  }
+
+  #subscriptionLost () {
+    const subscriber = this.#subscriber
+    if (!this.#subscribed || subscriber === undefined) return
+    this.#subscribed = false
+    this.state.down(new Error('redis PUBLISH reached no subscriber, not even our own'))
+    // a fresh connection subscribes again on 'ready' and brings the adapter back up
+    if (subscriber.status === 'ready') subscriber.disconnect(true)
   }
 
   async close () {

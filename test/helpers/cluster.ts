@@ -40,6 +40,8 @@ export interface Tally {
   acks: unknown[]
   /** The `from` client id of each broadcast, as the receivers saw it. */
   senders: Set<string>
+  /** `resync` notifications received meanwhile, by any client. */
+  resyncs: unknown[]
 }
 
 /**
@@ -55,6 +57,7 @@ export async function broadcastAndTally (senders: TestClient[], receivers: TestC
   const allAcked = new Promise<void>((resolve) => { acked = resolve })
   const collected = new Map<TestClient, string[]>()
   const fromIds = new Set<string>()
+  const resyncs: unknown[] = []
 
   // reads each client's frames until the marker, keeping broadcasts apart from responses
   const clients = [...new Set([...senders, ...receivers])]
@@ -63,7 +66,9 @@ export async function broadcastAndTally (senders: TestClient[], receivers: TestC
     collected.set(client, got)
     for (;;) {
       const frame = await client.next()
-      if (frame.method !== 'broadcast') {
+      if (frame.method === 'resync') {
+        resyncs.push(frame)
+      } else if (frame.method !== 'broadcast') {
         acks.push(frame)
         if (acks.length === count) acked()
       } else if (frame.params.text === marker) {
@@ -94,7 +99,7 @@ export async function broadcastAndTally (senders: TestClient[], receivers: TestC
       else duplicated += n - 1
     }
   }
-  return { lost, duplicated, delivered, acks, senders: fromIds }
+  return { lost, duplicated, delivered, acks, senders: fromIds, resyncs }
 }
 
 /**

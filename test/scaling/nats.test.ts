@@ -29,7 +29,7 @@ test('garbage published on the nats subject is counted, logged once and does not
   const tally = await broadcastAndTally(clients, clients, 10, 'after-garbage')
   assert.deepEqual({ lost: tally.lost, duplicated: tally.duplicated, delivered: tally.delivered }, { lost: 0, duplicated: 0, delivered: 20 })
   for (const server of servers) {
-    assert.equal(metricValue(await fetchMetrics(server.http), 'ws_pubsub_errors_total'), 4)
+    assert.equal(metricValue(await fetchMetrics(server.http), 'ws_pubsub_errors_total{reason="malformed"}'), 4)
     await server.waitForLog((line) => line.msg === 'dropped a malformed pub/sub message')
     const warnings = server.logs.filter((line) => line.msg === 'dropped a malformed pub/sub message')
     assert.deepEqual(warnings.map((line) => [line.reason, line.droppedSinceLastLog]), [['malformed envelope: no header', 0]])

@@ -26,7 +26,7 @@ test('garbage published on the redis channel is counted, logged once and does no
   const tally = await broadcastAndTally(clients, clients, 10, 'after-garbage')
   assert.deepEqual({ lost: tally.lost, duplicated: tally.duplicated, delivered: tally.delivered }, { lost: 0, duplicated: 0, delivered: 20 })
   for (const server of servers) {
-    assert.equal(metricValue(await fetchMetrics(server.http), 'ws_pubsub_errors_total'), 4)
+    assert.equal(metricValue(await fetchMetrics(server.http), 'ws_pubsub_errors_total{reason="malformed"}'), 4)
     // one warning for the first, the other three inside the same interval stay quiet
     await server.waitForLog((line) => line.msg === 'dropped a malformed pub/sub message')
     const warnings = server.logs.filter((line) => line.msg === 'dropped a malformed pub/sub message')

@@ -1,6 +1,6 @@
 import type { Hub } from '../hub/hub.js'
 import type { WsMetrics } from '../metrics.js'
-import { pubsubUnavailable } from '../rpc/rpc-error.js'
+import { invalidParams, pubsubUnavailable } from '../rpc/rpc-error.js'
 import type { PubSubAdapter } from './adapter.js'
 import { DropReason } from './drop-reason.js'
 import type { MalformedEnvelopeError, Target } from './envelope.js'
@@ -9,20 +9,28 @@ import { checkPayload } from './payload-check.js'
 import { resyncNotification } from './resync.js'
 
 export interface FanoutLimits {
-  /** Largest payload delivered from the broker (`maxPayloadBytes`); larger ones are dropped and counted. */
+  /** The largest frame a client may send (`maxPayloadBytes`); what travels may exceed it by the notification's wrapper. */
   maxPayloadBytes: number
 }
+
+/**
+ * Room for what a notification adds around a client's frame (`from`, `channel`, the method): a frame at the limit
+ * must still pass every instance's check, or its sender would be acknowledged for a message nobody receives.
+ */
+export const NOTIFICATION_OVERHEAD_BYTES = 1024
 
 /** Sends a serialized notification to its target on every instance, through the adapter and back. */
 export class Fanout {
   readonly adapter: PubSubAdapter
   readonly #hub: Hub
   readonly #metrics: WsMetrics
+  readonly #maxBytes: number
 
   constructor (adapter: PubSubAdapter, hub: Hub, metrics: WsMetrics, limits: FanoutLimits = { maxPayloadBytes: Infinity }) {
     this.adapter = adapter
     this.#hub = hub
     this.#metrics = metrics
+    const maxBytes = this.#maxBytes = limits.maxPayloadBytes + NOTIFICATION_OVERHEAD_BYTES
     const malformed = new MalformedLog(hub.log)
     const drop = (err: MalformedEnvelopeError) => {
       metrics.pubsubErrors.labels(err.reason).inc()
@@ -30,7 +38,7 @@ export class Fanout {
     }
     adapter.onEnvelope((envelope) => {
       // whatever is on the channel, from us or not, is checked before any client sees it
-      const problem = checkPayload(envelope, limits.maxPayloadBytes)
+      const problem = checkPayload(envelope, maxBytes)
       if (problem !== undefined) return drop(problem)
       metrics.pubsubReceived.inc()
       hub.deliver(envelope)
@@ -54,6 +62,8 @@ export class Fanout {
 
   /** To `target` on every instance (everyone, a channel's subscribers, an instance's command); rejects like `broadcast`. */
   async publish (target: Target, payload: Buffer): Promise<void> {
+    // re-serialized data can outgrow its frame (`1e20` is written as 21 digits): refused here, never acknowledged and dropped
+    if (payload.length > this.#maxBytes) throw invalidParams({ message: `the notification would be ${payload.length} bytes, over ${this.#maxBytes}` })
     try {
       await this.adapter.publish({ origin: this.#hub.instanceId, target, payload })
     } catch (err) {

@@ -173,3 +173,25 @@ test('the channel metrics count channels, subscriptions, published messages and 
   const after = await fetchMetrics(http)
   assert.deepEqual(['ws_channels', 'ws_subscriptions'].map((name) => metricValue(after, name)), [1, 1])
 })
+
+test('a frame at the payload limit is delivered, and data that outgrows it once re-serialized is refused, never acknowledged', async (t) => {
+  const { url } = await startServer(t, { WS_INSTANCE_ID: 'n', WS_MAX_PAYLOAD_BYTES: 4096 })
+  const alice = await connect(t, url)
+  assert.deepEqual(await alice.call('subscribe', { channel: 'room' }, 1), subscribed(1, 'room'))
+
+  // the whole request frame is exactly 4096 bytes; its notification is longer by `from` and the wrapper
+  const frame = (text: string) => JSON.stringify({ jsonrpc: '2.0', method: 'publish', params: { channel: 'room', data: text }, id: 2 })
+  const text = 'x'.repeat(4096 - frame('').length)
+  assert.equal(Buffer.byteLength(frame(text)), 4096)
+  alice.sendRaw(frame(text))
+  assert.deepEqual(await alice.next(), message('room', text, 'n.0'))
+  assert.deepEqual(await alice.next(), published(2, 'room'))
+
+  // `1e20` is four bytes in the frame and 21 digits once written again: 800 of them outgrow the bound
+  const numbers = `[${Array(800).fill('1e20').join(',')}]`
+  alice.sendRaw(`{"jsonrpc":"2.0","method":"publish","params":{"channel":"room","data":${numbers}},"id":3}`)
+  const refused = await alice.next()
+  assert.deepEqual({ ...refused, error: { ...refused.error, data: undefined } }, { jsonrpc: '2.0', id: 3, error: { code: -32602, message: 'Invalid params', data: undefined } })
+  assert.match(refused.error.data.message, /^the notification would be \d+ bytes, over 5120$/)
+  await assertNothingElse(alice)
+})

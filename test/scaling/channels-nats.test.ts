@@ -120,6 +120,11 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
       assert.equal(metricValue(await fetchMetrics(server.http), 'ws_pubsub_connected'), 1)
     }
     const before = await receivedCounts(servers)
+    // each instance lost its subscription for the outage: its clients are told they may have missed messages
+    for (const client of [onA!, onB!, publisher!]) {
+      const resync = await client.next()
+      assert.deepEqual({ ...resync, params: { ...resync.params, since: 0 } }, { jsonrpc: '2.0', method: 'resync', params: { reason: 'pubsub_reconnected', since: 0, scope: 'all' } })
+    }
     publisher!.send({ jsonrpc: '2.0', id: 1, method: 'publish', params: { channel: 'kept-a', data: 'a' } })
     publisher!.send({ jsonrpc: '2.0', id: 2, method: 'publish', params: { channel: 'kept-b', data: 'b' } })
     assert.deepEqual(await onA!.next(), message('kept-a', 'a', from))

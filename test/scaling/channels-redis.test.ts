@@ -125,6 +125,11 @@ test('channels on three redis instances', { timeout: 180_000 }, async (t) => {
     assert.deepEqual(await plain.pubsub('NUMSUB', `${PREFIX}:ch:kept-a`, `${PREFIX}:ch:kept-b`, `${PREFIX}:ch:news`), [
       `${PREFIX}:ch:kept-a`, 1, `${PREFIX}:ch:kept-b`, 1, `${PREFIX}:ch:news`, 1
     ])
+    // each instance lost its subscription for the outage: its clients are told they may have missed messages
+    for (const client of [onA!, onB!, publisher!]) {
+      const resync = await client.next()
+      assert.deepEqual({ ...resync, params: { ...resync.params, since: 0 } }, { jsonrpc: '2.0', method: 'resync', params: { reason: 'pubsub_reconnected', since: 0, scope: 'all' } })
+    }
     publisher!.send({ jsonrpc: '2.0', id: 1, method: 'publish', params: { channel: 'kept-a', data: 'a' } })
     publisher!.send({ jsonrpc: '2.0', id: 2, method: 'publish', params: { channel: 'kept-b', data: 'b' } })
     assert.deepEqual(await onA!.next(), message('kept-a', 'a', from))

@@ -13,7 +13,7 @@ const notification = (params: unknown) => JSON.stringify({ jsonrpc: '2.0', metho
 /** What a process that can reach the broker might publish, each with the reason it must be dropped for. */
 const HOSTILE: Array<[string, Buffer]> = [
   ['invalid_utf8', Buffer.concat([Buffer.from(header() + '{"jsonrpc":"2.0","method":"broadcast","params":{"text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')])],
-  ['too_large', Buffer.from(header() + notification({ text: 'x'.repeat(MAX_PAYLOAD_BYTES), from: 'node0.0' }))],
+  ['too_large', Buffer.from(header() + notification({ text: 'x'.repeat(MAX_PAYLOAD_BYTES + 1024), from: 'node0.0' }))],
   ['malformed', Buffer.from(header() + 'hello, not JSON')],
   ['malformed', Buffer.from('no header at all')],
   ['not_notification', Buffer.from(header() + '{"jsonrpc":"2.0","method":"broadcast","params":{"text":"with an id"},"id":7}')],

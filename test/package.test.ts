@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -23,11 +23,13 @@ console.log(JSON.stringify({ health: health.json(), notify: notify.json(), defin
 await app.close()
 `
 
-test('npm pack gives a package a host can install and import (prepare builds dist/)', { timeout: 120_000 }, async (t) => {
+test('npm pack gives a package a host can install and import', { timeout: 120_000 }, async (t) => {
+  // install (npm ci, `npm install <git url>`) and pack run `prepare`; npm test has just run the same build
+  const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>, files: string[] }
+  assert.equal(manifest.scripts.prepare, 'npm run build')
   const dir = await mkdtemp(join(tmpdir(), 'ws-pack-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
-  // `npm pack` runs `prepare`, the same build `npm install <git url>` runs
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 * 1024 * 1024 })
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 * 1024 * 1024 })
   const [packed] = JSON.parse(stdout) as Array<{ filename: string, files: Array<{ path: string }> }>
   const paths = packed!.files.map((file) => file.path)
   assert.ok(paths.includes('dist/src/index.js') && paths.includes('dist/src/index.d.ts'), 'the build and its types are packed')

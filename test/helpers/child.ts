@@ -1,10 +1,35 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Where the process's code lives; the release build is run as users run it, once it is not older than its sources. */
+const SOURCES = ['src', 'plugins', 'routes']
+const BUILT_ENTRY = join(root, 'dist/src/server.js')
+
+function newestSource (dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+let entry: string[] | undefined
+/** `node dist/src/server.js` when `npm run build` is current (npm test builds first), else the TypeScript through tsx. */
+function serverEntry (): string[] {
+  if (entry !== undefined) return entry
+  const built = existsSync(BUILT_ENTRY) ? statSync(BUILT_ENTRY).mtimeMs : 0
+  const isCurrent = built > 0 && SOURCES.every((dir) => newestSource(join(root, dir)) <= built)
+  entry = isCurrent ? [BUILT_ENTRY] : ['--import', 'tsx', 'src/server.ts']
+  return entry
+}
 
 export interface ServerProcess {
   proc: ChildProcess
@@ -32,7 +57,7 @@ export function runServer (t: TestContext, env: Record<string, string>): Omit<Se
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('WS_')))
   // TEST_FAST_PATH=false runs the suite's servers without the fast path (test/fast-path-off/)
   const fastPath = process.env.TEST_FAST_PATH === undefined ? {} : { WS_FAST_PATH: process.env.TEST_FAST_PATH }
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const proc = spawn(process.execPath, serverEntry(), {
     cwd: root,
     env: { ...cleanEnv, ...fastPath, ...env },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs'
 import { startBrokers } from './brokers.js'
+import { prepareBench } from './prepare.js'
 import { closeAudience, openAudience, startServers, trial, type ChannelTarget, type ChannelTrial } from './scenarios/channels.js'
 import { spread } from './stats.js'
 
 /**
- * Channels on three instances over one Redis, ours (the release build: run `npm run build` first) beside Socket.IO
+ * Channels on three instances over one Redis, ours (the release build, rebuilt when stale) beside Socket.IO
  * rooms on @socket.io/redis-adapter: 1,000 channels × 10 subscribers, publishes to random channels at a fixed rate.
  * `node --import tsx bench/channels.ts [--out bench/CHANNELS.md]`; BENCH_RATE, BENCH_DURATION_MS, BENCH_TRIALS.
  */
@@ -16,6 +17,7 @@ const TRIALS = Number(process.env.BENCH_TRIALS ?? 3)
 const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined
 
 const log = (line: string) => console.error(line)
+prepareBench()
 const brokers = await startBrokers()
 const results = new Map<ChannelTarget, ChannelTrial[]>()
 try {

@@ -7,13 +7,14 @@ import { spread } from './stats.js'
 /**
  * Channels on three instances over one Redis, ours (the release build, rebuilt when stale) beside Socket.IO
  * rooms on @socket.io/redis-adapter: 1,000 channels × 10 subscribers, publishes to random channels at a fixed rate.
- * `node --import tsx bench/channels.ts [--out bench/CHANNELS.md]`; BENCH_RATE, BENCH_DURATION_MS, BENCH_TRIALS.
+ * `node --import tsx bench/channels.ts [--out bench/CHANNELS.md]`; BENCH_RATE, BENCH_DURATION_MS, BENCH_TRIALS, BENCH_TARGETS.
  */
 const CHANNELS = 1_000
 const PER_CHANNEL = 10
 const RATE = Number(process.env.BENCH_RATE ?? 500)
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000)
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3)
+const TARGETS = (process.env.BENCH_TARGETS ?? 'ours-redis,sio-redis').split(',') as ChannelTarget[]
 const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined
 
 const log = (line: string) => console.error(line)
@@ -21,7 +22,7 @@ prepareBench()
 const brokers = await startBrokers()
 const results = new Map<ChannelTarget, ChannelTrial[]>()
 try {
-  for (const target of ['ours-redis', 'sio-redis'] as const) {
+  for (const target of TARGETS) {
     const servers = await startServers(target, brokers.redisUrl)
     try {
       const audience = await openAudience(servers, CHANNELS, PER_CHANNEL)
@@ -48,9 +49,9 @@ try {
 }
 
 const fmt = (n: number, digits = 2) => Number.isNaN(n) ? 'n/a' : n.toFixed(digits)
-const ours = spread(results.get('ours-redis')!.map((r) => r.cpuUsPerMsg))
-const sio = spread(results.get('sio-redis')!.map((r) => r.cpuUsPerMsg))
-const rows = (['ours-redis', 'sio-redis'] as const).map((target) => {
+const ours = spread((results.get('ours-redis') ?? []).map((r) => r.cpuUsPerMsg))
+const sio = spread((results.get('sio-redis') ?? []).map((r) => r.cpuUsPerMsg))
+const rows = TARGETS.map((target) => {
   const trials = results.get(target)!
   const cpu = spread(trials.map((r) => r.cpuUsPerMsg))
   const p50 = spread(trials.map((r) => r.p50))

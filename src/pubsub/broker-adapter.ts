@@ -1,9 +1,24 @@
 import type { Logger } from '../logger.js'
+import type { Backoff } from './backoff.js'
 import { encodeEnvelope, type Envelope, type MalformedEnvelopeError } from './envelope.js'
 import { Inbox } from './inbox.js'
 import { LinkState } from './link-state.js'
 import { ResyncReason, type Resync } from './resync.js'
 import type { SigningKeys } from './signing-keys.js'
+
+/** The options every broker adapter takes beside its broker's address. */
+export interface BrokerOptions {
+  reconnect: Backoff
+  connectTimeoutMs: number
+  publishTimeoutMs: number
+  /** This instance's id, shown in the presence entries it owns. */
+  instanceId: string
+  /** A vanished instance's presence entries expire within this time. */
+  presenceLeaseMs: number
+  log: Logger
+  /** From `pubsubSecret`: envelopes are signed and checked; undefined, they are neither. */
+  signingKeys?: SigningKeys | undefined
+}
 
 /** What every broker adapter shares: the inbox its messages are decoded through and the link state `/health` reads. */
 export abstract class BrokerAdapter {

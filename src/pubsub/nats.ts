@@ -1,25 +1,15 @@
 import { connect, DebugEvents, Events, type NatsConnection } from 'nats'
-import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
-import { backoffDelay, type Backoff } from './backoff.js'
+import { backoffDelay } from './backoff.js'
 import { natsConnectOptions, redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
-import { BrokerAdapter } from './broker-adapter.js'
+import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { NatsChannels } from './nats-channels.js'
 import { NatsPresence } from './nats-presence.js'
-import type { SigningKeys } from './signing-keys.js'
 
-export interface NatsAdapterOptions {
+export interface NatsAdapterOptions extends BrokerOptions {
   url: string
   subject: string
-  reconnect: Backoff
-  connectTimeoutMs: number
-  publishTimeoutMs: number
-  instanceId: string
-  presenceLeaseMs: number
-  log: Logger
-  /** Signs what is published and checks what is received (`pubsubSecret`). */
-  signingKeys?: SigningKeys | undefined
 }
 
 /**

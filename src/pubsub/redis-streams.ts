@@ -1,27 +1,17 @@
 import type { Redis } from 'ioredis'
-import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
-import { backoffDelay, type Backoff } from './backoff.js'
+import { backoffDelay } from './backoff.js'
 import { redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
-import { BrokerAdapter } from './broker-adapter.js'
+import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { ResyncReason } from './resync.js'
-import type { SigningKeys } from './signing-keys.js'
 import { closeRedisClient, openRedisPair } from './redis-client.js'
 import { RedisPresence } from './redis-presence.js'
 
-export interface RedisStreamsAdapterOptions {
+export interface RedisStreamsAdapterOptions extends BrokerOptions {
   url: string
   stream: string
   maxLength: number
-  reconnect: Backoff
-  connectTimeoutMs: number
-  publishTimeoutMs: number
-  instanceId: string
-  presenceLeaseMs: number
-  log: Logger
-  /** Signs what is published and checks what is received (`pubsubSecret`). */
-  signingKeys?: SigningKeys | undefined
 }
 
 // entries per XREAD, and how long one XREAD blocks before it is sent again

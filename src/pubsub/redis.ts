@@ -1,27 +1,16 @@
 import type { Redis } from 'ioredis'
-import type { Logger } from '../logger.js'
 import type { PubSubAdapter } from './adapter.js'
-import type { Backoff } from './backoff.js'
 import { redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
-import { BrokerAdapter } from './broker-adapter.js'
+import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { UnconfirmedPublishError } from './drop-reason.js'
-import type { SigningKeys } from './signing-keys.js'
 import { closeRedisClient, openRedisPair } from './redis-client.js'
 import { RedisChannels } from './redis-channels.js'
 import { RedisPresence } from './redis-presence.js'
 
-export interface RedisAdapterOptions {
+export interface RedisAdapterOptions extends BrokerOptions {
   url: string
   channel: string
-  reconnect: Backoff
-  connectTimeoutMs: number
-  publishTimeoutMs: number
-  instanceId: string
-  presenceLeaseMs: number
-  log: Logger
-  /** Signs what is published and checks what is received (`pubsubSecret`). */
-  signingKeys?: SigningKeys | undefined
 }
 
 /**

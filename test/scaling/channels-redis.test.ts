@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Redis } from 'ioredis'
 import { startBroker } from '../helpers/brokers.js'
-import { awaitPresence, awaitQuiet, CarriedTally, message, receivedCounts, subscribe, subscribeThenPublish, unsubscribe, whoAmI } from '../helpers/channels.js'
+import { awaitPresence, CarriedTally, message, subscribe, whoAmI } from '../helpers/channels.js'
+import { assertDeliveredOnlyToSubscribers, assertPresenceFollows, assertRaceMissesNothing } from '../helpers/channel-cases.js'
 import { connectMany, FAST_RECOVERY_ENV, spawnCluster, waitForHealth } from '../helpers/cluster.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 
@@ -37,73 +38,21 @@ test('channels on three redis instances', { timeout: 180_000 }, async (t) => {
   await monitor.psubscribe(`${PREFIX}:ch:*`)
 
   await t.test('each subscriber gets each message once, in order; no one else, and no instance without subscribers', async () => {
-    const [newsA1, newsA2, idleA] = await connectMany(t, a.url, 3)
-    const [newsB1, newsB2, idleB] = await connectMany(t, b.url, 3)
-    const [sportsC, publisher] = await connectMany(t, c.url, 2)
-    const from = await whoAmI(publisher!)
-    for (const client of [newsA1!, newsA2!, newsB1!, newsB2!]) await subscribe(client, 'news')
-    await subscribe(sportsC!, 'sports')
-    assert.deepEqual(await plain.pubsub('NUMSUB', `${PREFIX}:ch:news`, `${PREFIX}:ch:sports`), [`${PREFIX}:ch:news`, 2, `${PREFIX}:ch:sports`, 1])
-    // the whoami channel's join and leave, then the five joins here
-    const before = await awaitQuiet(servers, carried, 7)
-    carried.messages.clear()
-
-    for (let i = 0; i < 20; i++) publisher!.send({ jsonrpc: '2.0', id: i, method: 'publish', params: { channel: 'news', data: { seq: i } } })
-    publisher!.send({ jsonrpc: '2.0', id: 20, method: 'publish', params: { channel: 'sports', data: 'goal' } })
-    const acks = await Promise.all(Array.from({ length: 21 }, () => publisher!.next()))
-    assert.deepEqual(acks, [
-      ...Array.from({ length: 20 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: { channel: 'news', published: true } })),
-      { jsonrpc: '2.0', id: 20, result: { channel: 'sports', published: true } }
-    ])
-    const expected = Array.from({ length: 20 }, (_, i) => message('news', { seq: i }, from))
-    for (const client of [newsA1!, newsA2!, newsB1!, newsB2!]) {
-      assert.deepEqual(await Promise.all(expected.map(() => client.next())), expected)
-    }
-    assert.deepEqual(await sportsC!.next(), message('sports', 'goal', from))
-    // a round trip after the last message: had one reached a non-subscriber, it would come before this answer
-    for (const client of [idleA!, idleB!, publisher!, newsA1!, newsB1!, sportsC!]) {
-      assert.deepEqual(await client.call('self.reply', { text: 'after' }, 'r'), { jsonrpc: '2.0', id: 'r', result: { text: 'after' } })
-    }
-    // news reached a and b only, sports c only: c never took a news envelope off the broker
-    const after = await receivedCounts(servers)
-    t.diagnostic(`redis carried ${JSON.stringify(Object.fromEntries(carried.messages))}; instances received ${after.map((n, i) => n - before[i]!).join(', ')}`)
-    assert.deepEqual(after.map((n, i) => n - before[i]!), [20, 20, 1])
-    assert.deepEqual(Object.fromEntries(carried.messages), { news: 20, sports: 1 })
-
-    // the last subscriber on b leaves: Redis drops b from the channel
-    await unsubscribe(newsB1!, 'news')
-    await unsubscribe(newsB2!, 'news')
+    await assertDeliveredOnlyToSubscribers(t, servers, carried, 'redis', async () => {
+      assert.deepEqual(await plain.pubsub('NUMSUB', `${PREFIX}:ch:news`, `${PREFIX}:ch:sports`), [`${PREFIX}:ch:news`, 2, `${PREFIX}:ch:sports`, 1])
+    })
+    // the last subscriber on b left: Redis dropped b from the channel
     assert.deepEqual(await plain.pubsub('NUMSUB', `${PREFIX}:ch:news`), [`${PREFIX}:ch:news`, 1])
   })
 
   await t.test('1,000 rounds of subscribe on one instance then publish on another miss nothing', async () => {
-    const subscribers = await connectMany(t, a.url, 20)
-    const [publisher] = await connectMany(t, b.url, 1)
-    const started = Date.now()
-    const { misses, wrong, answers } = await subscribeThenPublish(subscribers, publisher!, 1_000, 'race')
-    t.diagnostic(`redis: 1,000 rounds in ${Date.now() - started} ms, ${misses} missed`)
-    assert.equal(misses, 0)
-    assert.deepEqual(wrong, [])
-    assert.equal(answers.length, 1_000)
-    for (const answer of answers as Array<{ id: string }>) {
-      assert.deepEqual(answer, { jsonrpc: '2.0', id: answer.id, result: { channel: `race-${answer.id.split(':')[1]}`, published: true } })
-    }
+    await assertRaceMissesNothing(t, servers, 'redis')
     // every round unsubscribed: nothing of the race is left on the broker
     assert.deepEqual(await plain.pubsub('CHANNELS', `${PREFIX}:ch:race-*`), [])
   })
 
   await t.test('presence shows a join and a leave on every instance within a second', async () => {
-    const [alice] = await connectMany(t, a.url, 1)
-    const [bob] = await connectMany(t, b.url, 1)
-    const [carol] = await connectMany(t, c.url, 1)
-    const aliceId = await whoAmI(alice!)
-    const bobId = await whoAmI(bob!)
-    await subscribe(alice!, 'room')
-    await subscribe(bob!, 'room')
-    const joinMs = await awaitPresence(carol!, 'room', { channel: 'room', count: 2, clients: [{ id: aliceId }, { id: bobId }].sort(byId) }, 1_000)
-    await unsubscribe(bob!, 'room')
-    const leaveMs = await awaitPresence(carol!, 'room', { channel: 'room', count: 1, clients: [{ id: aliceId }] }, 1_000)
-    t.diagnostic(`redis presence: join seen on a third instance after ${joinMs} ms, leave after ${leaveMs} ms`)
+    await assertPresenceFollows(t, servers, 'redis')
   })
 
   await t.test('a redis restart re-subscribes every channel with local subscribers before /health is 200', async () => {

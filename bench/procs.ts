@@ -89,10 +89,16 @@ export async function startPinned (name: string, command: string[], port: number
 
 /** utime + stime of a process so far, in µs. */
 export function cpuUs (pid: number): number {
+  const { user, system } = cpuSplitUs(pid)
+  return user + system
+}
+
+/** utime and stime of a process so far, in µs: user space, and the kernel (socket writes included). */
+export function cpuSplitUs (pid: number): { user: number, system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   // fields[0] is the state (field 3), so utime (14) and stime (15) are at 11 and 12
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US
+  return { user: Number(fields[11]) * TICK_US, system: Number(fields[12]) * TICK_US }
 }
 
 export function rssBytes (pid: number): number {

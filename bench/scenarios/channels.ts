@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { ChannelCommand, ChannelReply, Seat } from '../load/channel-messages.js'
 import { Histogram } from '../load/histogram.js'
-import { cpuUs, freePort, LOAD_CPU, startPinned, type Proc } from '../procs.js'
+import { cpuSplitUs, freePort, LOAD_CPU, startPinned, type Proc } from '../procs.js'
 import { sleep } from '../stats.js'
 
 const WORKER = fileURLToPath(new URL('../load/channel-worker.ts', import.meta.url))
@@ -77,7 +77,13 @@ export function layout (channels: number, perChannel: number): { seats: Seat[], 
   return { seats, holders }
 }
 
-export type ChannelTarget = 'ours-redis' | 'sio-redis'
+/** Ours, Socket.IO rooms, and the floor: bare `ws` + `ioredis` routed per channel (bench/peers/ws-redis-channels.ts). */
+export type ChannelTarget = 'ours-redis' | 'sio-redis' | 'bare-redis'
+
+const PEERS: Record<Exclude<ChannelTarget, 'ours-redis'>, string> = {
+  'sio-redis': 'bench/peers/socketio-rooms.ts',
+  'bare-redis': 'bench/peers/ws-redis-channels.ts'
+}
 
 export interface ChannelServers {
   target: ChannelTarget
@@ -108,7 +114,7 @@ export async function startServers (target: ChannelTarget, redisUrl: string): Pr
           WS_PUBSUB_CHANNEL: channel,
           WS_REDIS_URL: redisUrl
         })
-        : await startPinned(target, [process.execPath, ...PROFILE, '--import', 'tsx', 'bench/peers/socketio-rooms.ts'], port, {
+        : await startPinned(target, [process.execPath, ...PROFILE, '--import', 'tsx', PEERS[target]], port, {
           BENCH_PORT: String(port), BENCH_CHANNEL: channel, BENCH_REDIS_URL: redisUrl
         }))
     }
@@ -116,7 +122,7 @@ export async function startServers (target: ChannelTarget, redisUrl: string): Pr
     await Promise.all(procs.map((proc) => proc.stop()))
     throw err
   }
-  const urls = procs.map((proc) => target === 'ours-redis' ? `ws://127.0.0.1:${proc.port}/ws` : `ws://127.0.0.1:${proc.port}`)
+  const urls = procs.map((proc) => target === 'sio-redis' ? `ws://127.0.0.1:${proc.port}` : `ws://127.0.0.1:${proc.port}/ws`)
   return {
     target,
     procs,
@@ -145,7 +151,7 @@ export async function openAudience (servers: ChannelServers, channels: number, p
   const { seats, holders } = layout(channels, perChannel)
   const workers = await Promise.all([ChannelWorker.start(), ChannelWorker.start()])
   const half = Math.ceil(seats.length / 2)
-  const kind = servers.target === 'ours-redis' ? 'ours' : 'sio'
+  const kind = servers.target === 'sio-redis' ? 'sio' : 'ours'
   const started = Date.now()
   const replies = await Promise.all(workers.map((worker, w) => worker.request({
     type: 'connect', kind, urls: servers.urls, seats: seats.slice(w * half, (w + 1) * half), addressPrefix: `127.${10 + (prefixes++ % 240)}`, publisher: w === 0
@@ -174,12 +180,18 @@ export interface ChannelTrial {
   p99: number
   /** Server CPU (the three processes, not Redis) per delivered message, µs. */
   cpuUsPerMsg: number
+  /** The kernel's part of that CPU (system ÷ user + system time): socket writes, wake-ups, context switches. */
+  systemShare: number
   /** Per instance: messages taken off Redis, and the publishes to channels it holds. */
   received: number[]
   relevant: number[]
 }
 
 let trials = 0
+
+function serverCpu (pids: number[]) {
+  return pids.map(cpuSplitUs).reduce((sum, cpu) => ({ user: sum.user + cpu.user, system: sum.system + cpu.system }), { user: 0, system: 0 })
+}
 
 /** Publishes at `rate` for `durationMs`, drains, and counts deliveries, server CPU and each instance's broker intake. */
 export async function trial (audience: Audience, rate: number, durationMs: number): Promise<ChannelTrial> {
@@ -188,7 +200,7 @@ export async function trial (audience: Audience, rate: number, durationMs: numbe
   await Promise.all(workers.map((worker) => worker.request({ type: 'arm', trial: id }, 'armed')))
   const pids = servers.procs.map((proc) => proc.pid)
   const receivedBefore = await servers.received()
-  const cpuBefore = pids.reduce((sum, pid) => sum + cpuUs(pid), 0)
+  const cpuBefore = serverCpu(pids)
   const { sent, ms: sendMs, perChannel } = await workers[0]!.request({ type: 'send', trial: id, rate, durationMs, channels: [...holders.keys()] }, 'sent')
   const expected = Object.entries(perChannel).reduce((sum, [channel, n]) => sum + n * audience.connected / holders.size, 0)
   // drain: stop once everything arrived, or nothing more came for a second, bounded at 10 s
@@ -203,7 +215,7 @@ export async function trial (audience: Audience, rate: number, durationMs: numbe
     last = received
     await sleep(100)
   }
-  const cpuAfter = pids.reduce((sum, pid) => sum + cpuUs(pid), 0)
+  const cpuAfter = serverCpu(pids)
   const receivedAfter = await servers.received()
   const reports = await Promise.all(workers.map((worker) => worker.request({ type: 'report' }, 'report')))
   const histogram = new Histogram()
@@ -218,6 +230,7 @@ export async function trial (audience: Audience, rate: number, durationMs: numbe
   }
   const relevant = servers.procs.map((_, instance) => Object.entries(perChannel).reduce((sum, [channel, n]) => sum + (holders.get(channel)!.has(instance) ? n : 0), 0))
   const delivered = received - duplicated
+  const usedUs = cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system
   return {
     sent,
     expected,
@@ -228,7 +241,8 @@ export async function trial (audience: Audience, rate: number, durationMs: numbe
     sendMs,
     p50: histogram.quantile(0.5),
     p99: histogram.quantile(0.99),
-    cpuUsPerMsg: (cpuAfter - cpuBefore) / delivered,
+    cpuUsPerMsg: usedUs / delivered,
+    systemShare: (cpuAfter.system - cpuBefore.system) / usedUs,
     received: receivedAfter.map((n, i) => n - receivedBefore[i]!),
     relevant
   }

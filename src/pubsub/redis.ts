@@ -4,7 +4,7 @@ import { redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
 import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { UnconfirmedPublishError } from './drop-reason.js'
-import { closeRedisClient, openRedisPair } from './redis-client.js'
+import { closeRedisClient, corkForTick, openRedisPair } from './redis-client.js'
 import { RedisChannels } from './redis-channels.js'
 import { RedisPresence } from './redis-presence.js'
 
@@ -84,6 +84,7 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
     // with our own subscription down, the sender's instance would miss its own broadcast: refuse it whole
     if (!this.isConnected || this.#publisher === undefined) throw new Error('redis broker unavailable')
     const target = envelope.target
+    corkForTick(this.#publisher)
     if (target.kind === 'channel') {
       // a channel nobody subscribes to right now is legitimately received by no one
       await this.#publisher.publish(this.#channels.key(target.channel), this.encode(envelope))

@@ -13,6 +13,21 @@ test('a client that stops answering pings is terminated; one that answers stays'
   assert.deepEqual(await lively.call('self.reply', { text: 'pong' }), { jsonrpc: '2.0', id: 1, result: { text: 'pong' } })
 })
 
+test('heartbeat pings are spread over the interval, and a silent client is still terminated within two', async (t) => {
+  const intervalMs = 1_000
+  const { url } = await startServer(t, { WS_HEARTBEAT_INTERVAL_MS: intervalMs })
+  const clients = await Promise.all(Array.from({ length: 20 }, () => connect(t, url)))
+  const firstPings = await Promise.all(clients.map((client) => new Promise<number>((resolve) => client.ws.once('ping', () => resolve(performance.now())))))
+  const spread = Math.max(...firstPings) - Math.min(...firstPings)
+  // 10 slices of 100 ms: 20 clients fall in all of them, where one tick used to ping everyone at once
+  assert.ok(spread >= intervalMs / 2, `the first pings came within ${spread.toFixed(0)} ms of each other`)
+
+  const silent = await connect(t, url, { autoPong: false })
+  const started = performance.now()
+  assert.equal((await silent.closed).code, 1006)
+  assert.ok(performance.now() - started <= 2 * intervalMs + 500, 'the silent client outlived two intervals')
+})
+
 test('a client that stops reading is closed with 4008 while the others keep receiving', async (t) => {
   const { url, http } = await startServer(t, { WS_MAX_BUFFERED_BYTES: 256 * 1024, WS_MAX_PAYLOAD_BYTES: 256 * 1024 })
   const paused = await connect(t, url)

@@ -18,6 +18,8 @@ export class Client {
   identity: string | undefined
   /** Cleared by each heartbeat ping, set again by the pong. */
   isAlive = true
+  /** Which of the heartbeat's ticks pings this client (src/hub/heartbeat.ts): its sequence number on this instance. */
+  readonly heartbeatSlot: number
   /** Message-rate bucket (src/rate/message-rate.ts): two numbers, no timer, per client. */
   rateTokens = 0
   rateRefilledAt = 0
@@ -26,8 +28,9 @@ export class Client {
   /** Reading is paused until the unsent replies drain (request-side backpressure) or for good (shutdown). */
   isReadPaused = false
 
-  constructor (id: string, socket: WebSocket, hub: Hub, identity?: string) {
+  constructor (id: string, socket: WebSocket, hub: Hub, identity?: string, heartbeatSlot = 0) {
     this.id = id
+    this.heartbeatSlot = heartbeatSlot
     this.socket = socket
     this.hub = hub
     this.identity = identity

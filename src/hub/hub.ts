@@ -72,7 +72,8 @@ export class Hub {
 
   /** Ids embed the instance id, so a client can be addressed from any instance. */
   add (socket: WebSocket, identity?: string): Client {
-    const client = new Client(`${this.instanceId}.${(this.#nextId++).toString(36)}`, socket, this, identity)
+    const n = this.#nextId++
+    const client = new Client(`${this.instanceId}.${n.toString(36)}`, socket, this, identity, n)
     this.#clients.set(client.id, client)
     this.metrics.connectionsTotal.inc()
     this.listener?.connected(client)

@@ -83,3 +83,26 @@ export async function assertPresenceFollows (t: TestContext, servers: ServerProc
   const leaveMs = await awaitPresence(carol!, 'room', { channel: 'room', count: 1, clients: [{ id: aliceId }] }, 1_000)
   t.diagnostic(`${broker} presence: join seen on a third instance after ${joinMs} ms, leave after ${leaveMs} ms`)
 }
+
+/**
+ * A member on `killed` and one on `survivor`, then `killed` gets SIGKILL: its member leaves presence within a lease
+ * (plus the renewal slack). Returns the survivor's member id, for the broker's own checks.
+ */
+export async function assertKilledInstanceLeavesPresence (t: TestContext, survivor: ServerProcess, killed: ServerProcess, leaseMs: number, broker: string): Promise<string> {
+  const [onKilled] = await connectMany(t, killed.url, 1)
+  const [onSurvivor] = await connectMany(t, survivor.url, 1)
+  const killedId = await whoAmI(onKilled!)
+  const survivorId = await whoAmI(onSurvivor!)
+  await subscribe(onKilled!, 'lease-room')
+  await subscribe(onSurvivor!, 'lease-room')
+  await awaitPresence(onSurvivor!, 'lease-room', { channel: 'lease-room', count: 2, clients: [{ id: killedId }, { id: survivorId }].sort(byId) }, 1_000)
+  const killedAt = Date.now()
+  killed.proc.kill('SIGKILL')
+  await killed.exited
+  // the lease was renewed at most a third of a lease before the kill
+  await awaitPresence(onSurvivor!, 'lease-room', { channel: 'lease-room', count: 1, clients: [{ id: survivorId }] }, leaseMs + 500)
+  const goneMs = Date.now() - killedAt
+  t.diagnostic(`${broker} presence: a killed instance's member gone after ${goneMs} ms (lease ${leaseMs} ms)`)
+  assert.ok(goneMs <= leaseMs + 500, `gone after ${goneMs} ms`)
+  return survivorId
+}

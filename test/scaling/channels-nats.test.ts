@@ -3,13 +3,12 @@ import { test } from 'node:test'
 import { connect as natsConnect, type NatsConnection } from 'nats'
 import { startBroker } from '../helpers/brokers.js'
 import { awaitPresence, awaitQuiet, CarriedTally, message, receivedCounts, subscribe, whoAmI } from '../helpers/channels.js'
-import { assertDeliveredOnlyToSubscribers, assertPresenceFollows, assertRaceMissesNothing } from '../helpers/channel-cases.js'
+import { assertDeliveredOnlyToSubscribers, assertKilledInstanceLeavesPresence, assertPresenceFollows, assertRaceMissesNothing } from '../helpers/channel-cases.js'
 import { connectMany, FAST_RECOVERY_ENV, spawnCluster, waitForHealth } from '../helpers/cluster.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 
 const LEASE_MS = 1_500
 const SUBJECT = 'websocket.broadcast'
-const byId = (x: { id: string }, y: { id: string }) => x.id.localeCompare(y.id)
 
 // one cluster for the file: three processes and a private NATS with JetStream (presence), each subtest on its own channels
 test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
@@ -88,20 +87,6 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
   })
 
   await t.test('the clients of an instance killed with SIGKILL leave presence within a lease', async () => {
-    const [onC] = await connectMany(t, c.url, 1)
-    const [onA] = await connectMany(t, a.url, 1)
-    const cId = await whoAmI(onC!)
-    const aId = await whoAmI(onA!)
-    await subscribe(onC!, 'lease-room')
-    await subscribe(onA!, 'lease-room')
-    await awaitPresence(onA!, 'lease-room', { channel: 'lease-room', count: 2, clients: [{ id: cId }, { id: aId }].sort(byId) }, 1_000)
-    const killedAt = Date.now()
-    c.proc.kill('SIGKILL')
-    await c.exited
-    // the lease was renewed at most a third of a lease before the kill
-    await awaitPresence(onA!, 'lease-room', { channel: 'lease-room', count: 1, clients: [{ id: aId }] }, LEASE_MS + 500)
-    const goneMs = Date.now() - killedAt
-    t.diagnostic(`nats presence: a killed instance's member gone after ${goneMs} ms (lease ${LEASE_MS} ms)`)
-    assert.ok(goneMs <= LEASE_MS + 500, `gone after ${goneMs} ms`)
+    await assertKilledInstanceLeavesPresence(t, a, c, LEASE_MS, 'nats')
   })
 })

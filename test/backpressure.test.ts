@@ -60,7 +60,8 @@ for (const fastPath of [true, false]) {
     let replies = 0
     for (;;) {
       const next = await raw.next()
-      assert.ok(next !== undefined && next.opcode === Op.Text, `connection ended after ${replies} replies`)
+      assert.ok(next !== undefined, `connection ended after ${replies} replies`)
+      assert.equal(next.opcode, Op.Text, `frame ${replies + 1} has opcode ${next.opcode}`)
       if (next.payload.includes('"id":"last"')) break
       replies++
     }

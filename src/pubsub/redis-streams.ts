@@ -5,7 +5,7 @@ import { redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
 import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { ResyncReason } from './resync.js'
-import { closeRedisClient, openRedisPair } from './redis-client.js'
+import { closeRedisClient, corkForTick, openRedisPair } from './redis-client.js'
 import { RedisPresence } from './redis-presence.js'
 
 export interface RedisStreamsAdapterOptions extends BrokerOptions {
@@ -186,6 +186,7 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
     if (!this.state.isLinked || this.#publisher === undefined) throw new Error('redis broker unavailable')
     if (this.state.hasFault(READ_FAULT)) throw new Error('redis stream cannot be read')
     const { stream, maxLength } = this.#options
+    corkForTick(this.#publisher)
     try {
       // '~' lets Redis trim whole macro nodes, which is much cheaper than an exact length
       await this.#publisher.xadd(stream, 'MAXLEN', '~', maxLength, '*', FIELD, this.encode(envelope))

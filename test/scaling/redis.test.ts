@@ -58,3 +58,26 @@ test('instances on another channel of the same redis form a separate cluster', {
 function byKind (frames: Array<Record<string, unknown>>) {
   return [...frames].sort((a, b) => Number('method' in a) - Number('method' in b))
 }
+
+test('a batch of 50 broadcasts reaches redis in one write, and every one is confirmed', { timeout: 60_000 }, async (t) => {
+  const redis = await startBroker(t, 'redis')
+  if (!redis) return
+  const [server] = await spawnCluster(t, 1, { WS_PUBSUB_ENABLED: 'true', WS_PUBSUB_ADAPTER: 'redis', WS_REDIS_URL: redis.url })
+  const [client] = await connectMany(t, server!.url, 1)
+  const plain = new Redis(redis.url)
+  t.after(() => plain.disconnect())
+  const readsProcessed = async () => Number(/^total_reads_processed:(\d+)/m.exec(await plain.info('stats'))![1])
+
+  const before = await readsProcessed()
+  const batch = Array.from({ length: 50 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'broadcast', params: { text: `b${i}` } }))
+  client!.send(batch)
+  // the client's own 50 broadcasts, then the batch's answer: the order between them is not fixed
+  const frames = await Promise.all(Array.from({ length: 51 }, () => client!.next()))
+  const answer = frames.find((frame) => Array.isArray(frame)) as Array<{ id: number, result?: unknown }>
+  assert.deepEqual(answer.map((reply) => reply.id).sort((x, y) => x - y), batch.map((request) => request.id))
+  assert.ok(answer.every((reply) => reply.result !== undefined), JSON.stringify(answer.find((reply) => reply.result === undefined)))
+  // the INFO calls are reads of their own, and a presence renewal may land in between
+  const reads = await readsProcessed() - before
+  t.diagnostic(`redis processed ${reads} reads for the batch`)
+  assert.ok(reads <= 5, `redis processed ${reads} reads for one batch of 50 publishes`)
+})

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import type { ServerProcess } from './child.js'
+import type { TestClient } from './client.js'
 import { connectMany } from './cluster.js'
 import { awaitPresence, awaitQuiet, type CarriedTally, message, receivedCounts, subscribe, subscribeThenPublish, unsubscribe, whoAmI } from './channels.js'
 
@@ -105,4 +106,24 @@ export async function assertKilledInstanceLeavesPresence (t: TestContext, surviv
   t.diagnostic(`${broker} presence: a killed instance's member gone after ${goneMs} ms (lease ${leaseMs} ms)`)
   assert.ok(goneMs <= leaseMs + 500, `gone after ${goneMs} ms`)
   return survivorId
+}
+
+/**
+ * After a broker restart: every client of the three instances is told to resync, then a publish to `kept-a` (held on
+ * `onA`'s instance) and to `kept-b` (on `onB`'s) each reaches its subscriber and is confirmed to the publisher.
+ */
+export async function assertKeptChannelsDeliverAfterRestart (onA: TestClient, onB: TestClient, publisher: TestClient, from: string) {
+  // each instance lost its subscription for the outage: its clients are told they may have missed messages
+  for (const client of [onA, onB, publisher]) {
+    const resync = await client.next()
+    assert.deepEqual({ ...resync, params: { ...resync.params, since: 0 } }, { jsonrpc: '2.0', method: 'resync', params: { reason: 'pubsub_reconnected', since: 0, scope: 'all' } })
+  }
+  publisher.send({ jsonrpc: '2.0', id: 1, method: 'publish', params: { channel: 'kept-a', data: 'a' } })
+  publisher.send({ jsonrpc: '2.0', id: 2, method: 'publish', params: { channel: 'kept-b', data: 'b' } })
+  assert.deepEqual(await onA.next(), message('kept-a', 'a', from))
+  assert.deepEqual(await onB.next(), message('kept-b', 'b', from))
+  assert.deepEqual([await publisher.next(), await publisher.next()], [
+    { jsonrpc: '2.0', id: 1, result: { channel: 'kept-a', published: true } },
+    { jsonrpc: '2.0', id: 2, result: { channel: 'kept-b', published: true } }
+  ])
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { connect as natsConnect, type NatsConnection } from 'nats'
 import { startBroker } from '../helpers/brokers.js'
 import { awaitPresence, awaitQuiet, CarriedTally, message, receivedCounts, subscribe, whoAmI } from '../helpers/channels.js'
-import { assertDeliveredOnlyToSubscribers, assertKilledInstanceLeavesPresence, assertPresenceFollows, assertRaceMissesNothing } from '../helpers/channel-cases.js'
+import { assertDeliveredOnlyToSubscribers, assertKeptChannelsDeliverAfterRestart, assertKilledInstanceLeavesPresence, assertPresenceFollows, assertRaceMissesNothing } from '../helpers/channel-cases.js'
 import { connectMany, FAST_RECOVERY_ENV, spawnCluster, waitForHealth } from '../helpers/cluster.js'
 import { fetchMetrics, metricValue } from '../helpers/server.js'
 
@@ -67,19 +67,7 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
       assert.equal(metricValue(await fetchMetrics(server.http), 'ws_pubsub_connected'), 1)
     }
     const before = await receivedCounts(servers)
-    // each instance lost its subscription for the outage: its clients are told they may have missed messages
-    for (const client of [onA!, onB!, publisher!]) {
-      const resync = await client.next()
-      assert.deepEqual({ ...resync, params: { ...resync.params, since: 0 } }, { jsonrpc: '2.0', method: 'resync', params: { reason: 'pubsub_reconnected', since: 0, scope: 'all' } })
-    }
-    publisher!.send({ jsonrpc: '2.0', id: 1, method: 'publish', params: { channel: 'kept-a', data: 'a' } })
-    publisher!.send({ jsonrpc: '2.0', id: 2, method: 'publish', params: { channel: 'kept-b', data: 'b' } })
-    assert.deepEqual(await onA!.next(), message('kept-a', 'a', from))
-    assert.deepEqual(await onB!.next(), message('kept-b', 'b', from))
-    assert.deepEqual([await publisher!.next(), await publisher!.next()], [
-      { jsonrpc: '2.0', id: 1, result: { channel: 'kept-a', published: true } },
-      { jsonrpc: '2.0', id: 2, result: { channel: 'kept-b', published: true } }
-    ])
+    await assertKeptChannelsDeliverAfterRestart(onA!, onB!, publisher!, from)
     // each message reached only the instance that holds its channel
     assert.deepEqual((await receivedCounts(servers)).map((n, i) => n - before[i]!), [1, 1, 0])
     // presence came back too: each instance writes its members again once its lease is new

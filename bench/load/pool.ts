@@ -9,14 +9,19 @@ const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url))
 export const PER_WORKER = 9_000
 const REPLY_TIMEOUT_MS = 120_000
 
-/** One forked load-generator process, pinned to the load core, driven by request/reply over IPC. */
-export class Worker {
+/** A reply from a forked load generator: each names its type, which `request` waits for. */
+interface Typed { type: string }
+
+/** One forked load-generator process (`script`), pinned to the load core, driven by request/reply over IPC. */
+export class ForkedWorker<Command, Reply extends Typed> {
   readonly child: ChildProcess
   readonly #waiting: Array<{ type: string, resolve: (reply: any) => void, reject: (err: Error) => void }> = []
+  readonly #replyTimeoutMs: number
 
-  constructor (child: ChildProcess) {
+  constructor (child: ChildProcess, replyTimeoutMs = REPLY_TIMEOUT_MS) {
     this.child = child
-    child.on('message', (reply: WorkerReply) => {
+    this.#replyTimeoutMs = replyTimeoutMs
+    child.on('message', (reply: Reply) => {
       const index = this.#waiting.findIndex((wait) => wait.type === reply.type)
       if (index >= 0) this.#waiting.splice(index, 1)[0].resolve(reply)
     })
@@ -25,24 +30,24 @@ export class Worker {
     })
   }
 
-  static async start (): Promise<Worker> {
-    const child = fork(WORKER, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    const worker = new Worker(child)
+  static async start<Command, Reply extends Typed> (script: string, replyTimeoutMs = REPLY_TIMEOUT_MS): Promise<ForkedWorker<Command, Reply>> {
+    const child = fork(script, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const worker = new ForkedWorker<Command, Reply>(child, replyTimeoutMs)
     await worker.#wait('ready')
     // -a: every thread, the libuv pool and V8's helpers included
     execFileSync('taskset', ['-a', '-pc', LOAD_CPU, String(child.pid)], { stdio: 'ignore' })
     return worker
   }
 
-  request<T extends WorkerReply['type']> (command: WorkerCommand, replyType: T): Promise<Extract<WorkerReply, { type: T }>> {
+  request<T extends Reply['type']> (command: Command, replyType: T): Promise<Extract<Reply, { type: T }>> {
     const reply = this.#wait(replyType)
-    this.child.send(command)
+    this.child.send(command as object)
     return reply
   }
 
   #wait (type: string): Promise<any> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`load worker gave no '${type}' within ${REPLY_TIMEOUT_MS} ms`)), REPLY_TIMEOUT_MS)
+      const timer = setTimeout(() => reject(new Error(`load worker gave no '${type}' within ${this.#replyTimeoutMs} ms`)), this.#replyTimeoutMs)
       this.#waiting.push({
         type,
         resolve: (reply) => { clearTimeout(timer); resolve(reply) },
@@ -61,6 +66,9 @@ export class Worker {
   }
 }
 
+/** The fan-out, echo and capacity load generator (./worker.ts). */
+export type Worker = ForkedWorker<WorkerCommand, WorkerReply>
+
 let nextPrefix = 0
 
 /** A group of workers holding `count` connections between them, spread over `urls` in turn. */
@@ -77,7 +85,7 @@ export class Group {
 
   static async open (kind: Kind, urls: string[], count: number, concurrency = 64): Promise<Group> {
     const workerCount = Math.max(1, Math.ceil(count / PER_WORKER))
-    const group = new Group(await Promise.all(Array.from({ length: workerCount }, () => Worker.start())))
+    const group = new Group(await Promise.all(Array.from({ length: workerCount }, () => ForkedWorker.start<WorkerCommand, WorkerReply>(WORKER))))
     const started = Date.now()
     const replies = await Promise.all(group.workers.map((worker, w) => {
       const share = Math.floor(count / workerCount) + (w < count % workerCount ? 1 : 0)

@@ -1,9 +1,9 @@
-import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { ChannelCommand, ChannelReply, Seat } from '../load/channel-messages.js'
 import { Histogram } from '../load/histogram.js'
-import { cpuSplitUs, freePort, LOAD_CPU, startPinned, type Proc } from '../procs.js'
+import { ForkedWorker } from '../load/pool.js'
+import { cpuSplitUs, freePort, startPinned, type Proc } from '../procs.js'
 import { sleep } from '../stats.js'
 
 const WORKER = fileURLToPath(new URL('../load/channel-worker.ts', import.meta.url))
@@ -12,49 +12,8 @@ export const INSTANCES = 3
 /** BENCH_CPU_PROF=dir writes a `node --cpu-prof` profile of every server there, as in targets.ts. */
 const PROFILE = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 
-/** One forked channel load generator on the load core, driven by request/reply over IPC. */
-class ChannelWorker {
-  readonly child: ChildProcess
-  readonly #waiting: Array<{ type: string, resolve: (reply: any) => void }> = []
-
-  constructor (child: ChildProcess) {
-    this.child = child
-    child.on('message', (message: ChannelReply) => {
-      const index = this.#waiting.findIndex((wait) => wait.type === message.type)
-      if (index >= 0) this.#waiting.splice(index, 1)[0]!.resolve(message)
-    })
-  }
-
-  static async start (): Promise<ChannelWorker> {
-    const child = fork(WORKER, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    const worker = new ChannelWorker(child)
-    await worker.#wait('ready')
-    execFileSync('taskset', ['-a', '-pc', LOAD_CPU, String(child.pid)], { stdio: 'ignore' })
-    return worker
-  }
-
-  request<T extends ChannelReply['type']> (command: ChannelCommand, type: T): Promise<Extract<ChannelReply, { type: T }>> {
-    const answer = this.#wait(type)
-    this.child.send(command)
-    return answer
-  }
-
-  #wait (type: string): Promise<any> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`channel worker gave no '${type}' within ${REPLY_TIMEOUT_MS} ms`)), REPLY_TIMEOUT_MS)
-      this.#waiting.push({ type, resolve: (message) => { clearTimeout(timer); resolve(message) } })
-    })
-  }
-
-  async close () {
-    if (this.child.exitCode !== null) return
-    const exited = new Promise((resolve) => this.child.once('exit', resolve))
-    this.child.send({ type: 'close' })
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000)
-    await exited
-    clearTimeout(timer)
-  }
-}
+/** The channel load generator (bench/load/channel-worker.ts). */
+type ChannelWorker = ForkedWorker<ChannelCommand, ChannelReply>
 
 /**
  * `channels` channels of `perChannel` subscribers. The first half keep all their subscribers on one instance
@@ -149,7 +108,7 @@ let prefixes = 0
 /** Two load workers, each holding half the seats; the first also holds the publisher. */
 export async function openAudience (servers: ChannelServers, channels: number, perChannel: number): Promise<Audience> {
   const { seats, holders } = layout(channels, perChannel)
-  const workers = await Promise.all([ChannelWorker.start(), ChannelWorker.start()])
+  const workers: ChannelWorker[] = await Promise.all([0, 1].map(() => ForkedWorker.start<ChannelCommand, ChannelReply>(WORKER, REPLY_TIMEOUT_MS)))
   const half = Math.ceil(seats.length / 2)
   const kind = servers.target === 'sio-redis' ? 'sio' : 'ours'
   const started = Date.now()

@@ -1,6 +1,8 @@
 import type { Registry } from 'prom-client'
 import type { Authorize } from './channels/authorize.js'
 import { Channels } from './channels/channels.js'
+import { ChannelHistory } from './channels/history.js'
+import { HistoryPolicies, type HistoryRule } from './channels/history-policies.js'
 import { Commands } from './channels/commands.js'
 import type { WsOptions } from './config/options.js'
 import { fastPath } from './fast-path/index.js'
@@ -41,6 +43,8 @@ export interface CoreDeps {
   methods?: readonly Method[] | undefined
   /** The host's rule for client actions on channels; default: allow. */
   authorize?: Authorize | undefined
+  /** The host's history policy per channel; default: `historySize` / `historyTtlMs` for every channel. */
+  history?: HistoryRule | undefined
 }
 
 export function createCore (options: WsOptions, deps: CoreDeps): Core {
@@ -73,8 +77,14 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     instanceId: hub.instanceId,
     presenceLeaseMs: options.presenceLeaseMs,
     log,
-    signingKeys: SigningKeys.parse(options.pubsubSecret)
+    signingKeys: SigningKeys.parse(options.pubsubSecret),
+    historySize: options.historySize,
+    historyTtlMs: options.historyTtlMs
   })
+  const policies = new HistoryPolicies({ size: options.historySize, ttlMs: options.historyTtlMs }, deps.history)
+  if (policies.mayKeep && adapter.history === undefined) {
+    throw new Error(`channel history is configured (historySize ${options.historySize}${deps.history === undefined ? '' : ', a history rule'}) but the ${adapter.name} adapter keeps no history`)
+  }
   const fanout = new Fanout(adapter, hub, metrics, { maxPayloadBytes: options.maxPayloadBytes })
   const channels: Channels = new Channels({
     fanout,
@@ -83,11 +93,14 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     log,
     maxChannelsPerConnection: options.maxChannelsPerConnection,
     channelPublish: options.channelPublish,
-    authorize: deps.authorize
+    authorize: deps.authorize,
+    history: new ChannelHistory(policies, adapter.history, options.historyRecoverMax)
   })
   const commands = new Commands(hub, fanout, channels, log)
   hub.routing = {
     recipients: (channel, presence) => channels.subscriptions.recipients(channel, presence),
+    positioned: (channel, envelope) => channels.positioned(channel, envelope),
+    channelsOf: (client) => channels.channelsOf(client),
     clientLeft: (client) => channels.clientLeft(client),
     command: (payload) => commands.run(payload)
   }

@@ -1,7 +1,7 @@
 import type { ClientInfo } from '../hub/handle.js'
 
 /** What a client asks to do on a channel; `presence` covers both `presence` and `presence.count`. */
-export type ChannelAction = 'subscribe' | 'publish' | 'presence'
+export type ChannelAction = 'subscribe' | 'publish' | 'presence' | 'history'
 
 export interface AuthorizeRequest {
   action: ChannelAction

@@ -1,4 +1,5 @@
 import type { Client } from '../hub/client.js'
+import type { CatchUp } from './catch-up.js'
 
 /** One client's subscription to one channel, from the request until it leaves. */
 export class Subscription {
@@ -14,6 +15,8 @@ export class Subscription {
   isCancelled = false
   /** The whole subscribe flow; an unsubscribe waits for it, so answers and presence writes keep their order. */
   done: Promise<void> = Promise.resolve()
+  /** Set while the channel's live messages reach it through a history catch-up instead of as a recipient. */
+  catchUp: CatchUp | undefined
 
   constructor (client: Client, channel: string, presence: boolean) {
     this.client = client
@@ -64,11 +67,22 @@ export class Subscriptions {
     return subscription
   }
 
-  activate (subscription: Subscription) {
+  /** Counted and a presence watcher; with `receiving`, also a recipient of the channel's messages (else see `receive`). */
+  activate (subscription: Subscription, receiving = true) {
     subscription.isActive = true
     this.#active++
-    addTo(this.#subscribers, subscription.channel, subscription.client)
+    if (receiving) addTo(this.#subscribers, subscription.channel, subscription.client)
     if (subscription.presence) addTo(this.#watchers, subscription.channel, subscription.client)
+  }
+
+  /** An active subscription becomes a recipient of the channel's messages. */
+  receive (subscription: Subscription) {
+    addTo(this.#subscribers, subscription.channel, subscription.client)
+  }
+
+  /** An active subscription stops being a recipient, for a while (a history catch-up takes its messages). */
+  stopReceiving (subscription: Subscription) {
+    removeFrom(this.#subscribers, subscription.channel, subscription.client)
   }
 
   /** Turns join/leave notifications on for a subscription that has them off. */

@@ -45,6 +45,9 @@ export const WsOptionsSchema = Type.Object({
 
   maxChannelsPerConnection: Type.Integer({ minimum: 1, default: 128, description: 'channels one connection may be subscribed to at once; past it `subscribe` answers -32011' }),
   channelPublish: Type.Enum(['any', 'server'], { default: 'any', description: 'who may publish to channels: `any` client (subject to `authorize`), or only the `server` side (`app.wsHub.publish`, the HTTP API)' }),
+  historySize: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'publications kept per channel for recovery and `history` (0: none); the `history` plugin option can choose per channel' }),
+  historyTtlMs: Type.Integer({ minimum: 1_000, default: 600_000, description: 'how long a channel\'s history lives after its last publish; then its next publish starts a new epoch' }),
+  historyRecoverMax: Type.Integer({ minimum: 0, default: 0, description: 'most publications one `subscribe` recovery or `history` answer carries; 0: the channel\'s history size' }),
   apiEnabled: Type.Boolean({ default: false, description: 'serve the HTTP API under `/api` (publish, broadcast, presence, channels, disconnect; docs/http-api.md)' }),
   apiKeys: Type.String({ default: '', description: 'bearer keys accepted by the HTTP API, comma-separated, distinct from client tokens; required when the API is enabled' })
 })

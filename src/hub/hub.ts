@@ -5,6 +5,7 @@ import type { FastPath } from '../fast-path/index.js'
 import type { Logger } from '../logger.js'
 import type { WsMetrics } from '../metrics.js'
 import type { Envelope } from '../pubsub/envelope.js'
+import { resyncNotification, type Resync } from '../pubsub/resync.js'
 import { BufferBudget } from './buffer-budget.js'
 import { Client } from './client.js'
 import { textFrame } from './frame.js'
@@ -31,6 +32,10 @@ export interface HubListener {
 /** The channel side of delivery (src/channels/): who is subscribed here, and what follows a leave or a command. */
 export interface ChannelRouting {
   recipients (channel: string, presence: boolean): ReadonlySet<Client> | undefined
+  /** A channel message with a history position, after its recipients had it: subscribers still recovering take it here. */
+  positioned (channel: string, envelope: Envelope): void
+  /** The channels a client is subscribed to, for its `resync`. */
+  channelsOf (client: Client): string[]
   clientLeft (client: Client): void
   command (payload: Buffer): void
 }
@@ -106,12 +111,23 @@ export class Hub {
         return this.#sendTo(this.#clients.values(), envelope.payload)
       case 'channel': {
         const recipients = this.routing?.recipients(target.channel, target.presence === true)
-        return recipients === undefined ? 0 : this.#sendTo(recipients.values(), envelope.payload)
+        const sent = recipients === undefined ? 0 : this.#sendTo(recipients.values(), envelope.payload)
+        if (envelope.position !== undefined) this.routing?.positioned(target.channel, envelope)
+        return sent
       }
       case 'command':
         if (target.instance === this.instanceId) this.routing?.command(envelope.payload)
         return 0
     }
+  }
+
+  /** Tells every client it may have missed messages, naming the channels it is subscribed to. */
+  resync (resync: Resync) {
+    let sent = 0
+    for (const client of this.#clients.values()) {
+      if (client.send(resyncNotification(resync, this.routing?.channelsOf(client) ?? []))) sent++
+    }
+    this.metrics.messagesSent.inc(sent)
   }
 
   #sendTo (clients: Iterable<Client>, payload: Buffer): number {

@@ -1,4 +1,5 @@
 import type { Envelope, MalformedEnvelopeError } from './envelope.js'
+import type { HistoryStore } from './history-store.js'
 import type { PresenceStore } from './presence.js'
 import type { Resync } from './resync.js'
 
@@ -40,5 +41,10 @@ export interface PubSubAdapter {
   unsubscribe? (channel: string): Promise<void>
   /** Presence shared by the instances; without one, presence is this instance's members only. */
   readonly presence?: PresenceStore
+  /**
+   * Channel history (offsets, an epoch, what was published). Required when history is configured: its `append`
+   * also delivers the message, with its position, to the channel's subscribers on every instance.
+   */
+  readonly history?: HistoryStore
   close (): Promise<void>
 }

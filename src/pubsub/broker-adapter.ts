@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js'
 import type { Backoff } from './backoff.js'
-import { encodeEnvelope, type Envelope, type MalformedEnvelopeError } from './envelope.js'
+import { decodeEnvelope, encodeEnvelope, type Envelope, type MalformedEnvelopeError } from './envelope.js'
 import { Inbox } from './inbox.js'
 import { LinkState } from './link-state.js'
 import { ResyncReason, type Resync } from './resync.js'
@@ -18,6 +18,9 @@ export interface BrokerOptions {
   log: Logger
   /** From `pubsubSecret`: envelopes are signed and checked; undefined, they are neither. */
   signingKeys?: SigningKeys | undefined
+  /** The history defaults: an adapter whose broker sets limits per store (a JetStream stream) takes them as its ceiling. */
+  historySize: number
+  historyTtlMs: number
 }
 
 /** What every broker adapter shares: the inbox its messages are decoded through and the link state `/health` reads. */
@@ -54,6 +57,16 @@ export abstract class BrokerAdapter {
   /** The envelope's wire bytes, signed when `pubsubSecret` is set. */
   protected encode (envelope: Envelope): Buffer {
     return encodeEnvelope(envelope, this.#keys)
+  }
+
+  /** A kept history entry's payload, checked as anything read off the broker is; undefined when it does not pass. */
+  protected decodeKept (data: Buffer): Buffer | undefined {
+    try {
+      const envelope = decodeEnvelope(data, this.#keys)
+      return envelope.target.kind === 'channel' ? envelope.payload : undefined
+    } catch {
+      return undefined
+    }
   }
 
   protected resync (resync: Resync) {

@@ -1,4 +1,5 @@
 import { DropReason } from './drop-reason.js'
+import type { Position } from './position.js'
 import { SIGNATURE_LENGTH, type SigningKeys } from './signing-keys.js'
 
 /**
@@ -17,6 +18,8 @@ export interface Envelope {
   origin: string
   target: Target
   payload: Buffer
+  /** A channel message kept in history: its place there, assigned by the store as it appended (see position.ts). */
+  position?: Position
 }
 
 export const ENVELOPE_VERSION = 1

@@ -3,10 +3,11 @@ import type { WsMetrics } from '../metrics.js'
 import { invalidParams, pubsubUnavailable } from '../rpc/rpc-error.js'
 import type { PubSubAdapter } from './adapter.js'
 import { DropReason } from './drop-reason.js'
-import type { MalformedEnvelopeError, Target } from './envelope.js'
+import { MalformedEnvelopeError, type Target } from './envelope.js'
+import type { HistoryPolicy } from './history-store.js'
 import { MalformedLog } from './malformed-log.js'
 import { checkPayload } from './payload-check.js'
-import { resyncNotification } from './resync.js'
+import { spliceMessagePosition, type Position } from './position.js'
 
 export interface FanoutLimits {
   /** The largest frame a client may send (`maxPayloadBytes`); what travels may exceed it by the notification's wrapper. */
@@ -40,6 +41,12 @@ export class Fanout {
       // whatever is on the channel, from us or not, is checked before any client sees it
       const problem = checkPayload(envelope, maxBytes)
       if (problem !== undefined) return drop(problem)
+      if (envelope.position !== undefined) {
+        // the position joins the params here, once per instance: every subscriber gets the same bytes
+        const payload = spliceMessagePosition(envelope.payload, envelope.position)
+        if (payload === undefined) return drop(new MalformedEnvelopeError('positioned payload is not a message notification', DropReason.NotNotification))
+        envelope.payload = payload
+      }
       metrics.pubsubReceived.inc()
       hub.deliver(envelope)
     })
@@ -48,7 +55,7 @@ export class Fanout {
       if (hub.size === 0) return
       metrics.pubsubResyncs.inc()
       hub.log.info({ reason: resync.reason, since: resync.since, clients: hub.size }, 'told clients they may have missed messages')
-      hub.deliver({ origin: hub.instanceId, target: { kind: 'all' }, payload: resyncNotification(resync) })
+      hub.resync(resync)
     })
   }
 
@@ -58,6 +65,25 @@ export class Fanout {
    */
   broadcast (payload: Buffer): Promise<void> {
     return this.publish({ kind: 'all' }, payload)
+  }
+
+  /**
+   * A channel message kept in the channel's history: the store appends it and hands it on, with its position, to
+   * the channel's subscribers on every instance. Resolves with the position; rejects like `broadcast`.
+   */
+  async append (channel: string, policy: HistoryPolicy, payload: Buffer): Promise<Position> {
+    const store = this.adapter.history
+    if (store === undefined) throw new Error(`the ${this.adapter.name} adapter keeps no history`)
+    if (payload.length > this.#maxBytes) throw invalidParams({ message: `the notification would be ${payload.length} bytes, over ${this.#maxBytes}` })
+    let position: Position
+    try {
+      position = await store.append(channel, policy, { origin: this.#hub.instanceId, target: { kind: 'channel', channel }, payload })
+    } catch (err) {
+      this.#metrics.pubsubErrors.labels(DropReason.PublishFailed).inc()
+      throw pubsubUnavailable(err)
+    }
+    this.#metrics.pubsubPublished.inc()
+    return position
   }
 
   /** To `target` on every instance (everyone, a channel's subscribers, an instance's command); rejects like `broadcast`. */

@@ -1,11 +1,13 @@
 import type { PubSubAdapter } from './adapter.js'
 import type { Envelope } from './envelope.js'
+import { MemoryHistory } from './memory-history.js'
 
 /** One instance, no broker: a publish is received in-process, at once. */
 export class LocalAdapter implements PubSubAdapter {
   readonly name = 'local' as const
   readonly isConnected = true
   #handler: (envelope: Envelope) => void = () => {}
+  readonly history = new MemoryHistory((envelope) => this.#handler(envelope))
 
   async connect () {}
 
@@ -21,5 +23,7 @@ export class LocalAdapter implements PubSubAdapter {
   async subscribe (_channel: string) {}
   async unsubscribe (_channel: string) {}
 
-  async close () {}
+  async close () {
+    await this.history.close()
+  }
 }

@@ -6,6 +6,7 @@ import type { Envelope } from './envelope.js'
 import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { ResyncReason } from './resync.js'
 import { closeRedisClient, corkForTick, openRedisPair } from './redis-client.js'
+import { RedisHistory } from './redis-history.js'
 import { RedisPresence } from './redis-presence.js'
 
 export interface RedisStreamsAdapterOptions extends BrokerOptions {
@@ -43,6 +44,8 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
    * hands a channel's only to its local subscribers. Presence is shared like the `redis` adapter's.
    */
   readonly presence: RedisPresence
+  /** A channel's history beside the deployment's stream; its script appends to both, so order holds on every instance. */
+  readonly history: RedisHistory
   /** When reading stopped (the reader's connection closed, or XREAD failed): what a gap found on resuming dates from. */
   #readLostAt = Date.now()
   #probeTimer: NodeJS.Timeout | undefined
@@ -55,6 +58,20 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
     this.presence = new RedisPresence(() => this.#publisher, {
       prefix: options.stream, instanceId: options.instanceId, leaseMs: options.presenceLeaseMs, log: options.log
     })
+    this.history = new RedisHistory({
+      prefix: options.stream,
+      client: () => this.#ready(),
+      stream: { key: options.stream, maxLength: options.maxLength },
+      encode: (envelope) => this.encode(envelope),
+      decode: (data) => this.decodeKept(data)
+    })
+  }
+
+  /** The publisher when an XADD may go out (as `publish` checks), corked for the tick. */
+  #ready (): Redis | undefined {
+    if (!this.state.isLinked || this.#publisher === undefined || this.state.hasFault(READ_FAULT)) return undefined
+    corkForTick(this.#publisher)
+    return this.#publisher
   }
 
   async connect () {

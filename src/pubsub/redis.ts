@@ -6,6 +6,7 @@ import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { UnconfirmedPublishError } from './drop-reason.js'
 import { closeRedisClient, corkForTick, openRedisPair } from './redis-client.js'
 import { RedisChannels } from './redis-channels.js'
+import { RedisHistory } from './redis-history.js'
 import { RedisPresence } from './redis-presence.js'
 
 export interface RedisAdapterOptions extends BrokerOptions {
@@ -28,6 +29,7 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   /** Each hub channel is a Redis channel of its own, so an instance only receives the channels it has subscribers for. */
   readonly #channels: RedisChannels
   readonly presence: RedisPresence
+  readonly history: RedisHistory
 
   constructor (options: RedisAdapterOptions) {
     super(options.log, { adapter: 'redis', url: redactUrl(options.url), channel: options.channel }, options.signingKeys)
@@ -36,6 +38,20 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
     this.presence = new RedisPresence(() => this.#publisher, {
       prefix: options.channel, instanceId: options.instanceId, leaseMs: options.presenceLeaseMs, log: options.log
     })
+    this.history = new RedisHistory({
+      prefix: options.channel,
+      // refused while down, like a publish: our own subscription would miss the message
+      client: () => this.#ready(),
+      publishTo: (channel) => this.#channels.key(channel),
+      encode: (envelope) => this.encode(envelope),
+      decode: (data) => this.decodeKept(data)
+    })
+  }
+
+  #ready (): Redis | undefined {
+    if (!this.isConnected || this.#publisher === undefined) return undefined
+    corkForTick(this.#publisher)
+    return this.#publisher
   }
 
   async connect () {

@@ -17,9 +17,10 @@ export interface Resync {
 }
 
 /**
- * `{"jsonrpc":"2.0","method":"resync","params":{"reason":…,"since":…,"scope":"all"}}`. `scope: "all"` says any
- * broadcast or channel message may be missing; a history feature can add per-scope offsets beside it.
+ * `{"jsonrpc":"2.0","method":"resync","params":{"reason":…,"since":…,"scope":"all","channels":[…]}}`. `scope: "all"`
+ * says any broadcast or channel message may be missing; `channels` names the client's subscriptions that may have
+ * missed messages, so that it knows which to recover.
  */
-export function resyncNotification (resync: Resync): Buffer {
-  return Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'resync', params: { reason: resync.reason, since: resync.since, scope: 'all' } }))
+export function resyncNotification (resync: Resync, channels: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'resync', params: { reason: resync.reason, since: resync.since, scope: 'all', channels } }))
 }

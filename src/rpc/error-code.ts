@@ -11,6 +11,8 @@ export const ErrorCode = {
   NotAllowed: -32010,
   /** The connection is already subscribed to `maxChannelsPerConnection` channels. */
   TooManyChannels: -32011,
+  /** `history`'s `since` is of another epoch, or older than what the channel keeps: the caller must resync. */
+  UnrecoverablePosition: -32012,
   /** The connection sent more than its message-rate allowance. */
   RateLimited: -32029
 } as const

@@ -23,3 +23,6 @@ export const pubsubUnavailable = (cause?: unknown) => new RpcError(ErrorCode.Pub
 export const subscribeUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'Subscription not confirmed: pub/sub unavailable', undefined, cause)
 export const notAllowed = (data: { action: string, channel: string, reason: string }) => new RpcError(ErrorCode.NotAllowed, 'Not allowed', data)
 export const tooManyChannels = (limit: number) => new RpcError(ErrorCode.TooManyChannels, 'Too many channels', { limit })
+export const unrecoverablePosition = (current: { epoch: string, offset: number }) => new RpcError(ErrorCode.UnrecoverablePosition, 'Unrecoverable position', current)
+/** The history store did not answer, so no position could be promised. */
+export const historyUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'History not available: pub/sub unavailable', undefined, cause)

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastif
 import Type from 'typebox'
 import { ChannelName } from '../src/channels/channel-name.js'
 import { instanceOf, isHostCloseCode } from '../src/channels/commands.js'
+import { broadcastNotification } from '../src/channels/notification.js'
 import type { Core } from '../src/core.js'
-import { broadcastNotification } from '../src/methods/broadcast.js'
 import { RpcError } from '../src/rpc/rpc-error.js'
 
 export interface ApiRouteOptions {

@@ -18,9 +18,9 @@ import type { Authorize } from './channels/authorize.js'
 import type { WsOptions } from './config/options.js'
 import { OptionError, resolveOptions } from './config/resolve-options.js'
 import { createCore, type Core } from './core.js'
-import type { WsHub } from './hub/handle.js'
+import type { WsHub } from './handle.js'
 import type { PubSubAdapter } from './pubsub/adapter.js'
-import type { Method } from './rpc/method.js'
+import type { Method } from './methods/method.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -6,19 +6,19 @@ import { HistoryPolicies, type HistoryRule } from './channels/history-policies.j
 import { Commands } from './channels/commands.js'
 import type { WsOptions } from './config/options.js'
 import { fastPath } from './fast-path/index.js'
+import { WsHub } from './handle.js'
 import { autoBudgetBytes } from './hub/buffer-budget.js'
-import { WsHub } from './hub/handle.js'
 import { Hub } from './hub/hub.js'
 import type { Logger } from './logger.js'
 import { WsMetrics } from './metrics.js'
 import { builtinMethods } from './methods/index.js'
+import type { Method, MethodContext } from './methods/method.js'
 import type { PubSubAdapter } from './pubsub/adapter.js'
 import { builtinAdapters } from './pubsub/builtin-adapters.js'
 import { Fanout } from './pubsub/fanout.js'
 import { SigningKeys } from './pubsub/signing-keys.js'
 import { MessageRate } from './rate/message-rate.js'
 import { Dispatcher } from './rpc/dispatcher.js'
-import type { Method } from './rpc/method.js'
 
 /** The framework-free objects one server is made of; the plugin wires them to Fastify. */
 export interface Core {
@@ -29,7 +29,7 @@ export interface Core {
   fanout: Fanout
   channels: Channels
   commands: Commands
-  dispatcher: Dispatcher
+  dispatcher: Dispatcher<MethodContext>
   /** Per-connection message rate; undefined when rate limiting is off. */
   messageRate: MessageRate | undefined
   handle: WsHub
@@ -104,11 +104,9 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     clientLeft: (client) => channels.clientLeft(client),
     command: (payload) => commands.run(payload)
   }
-  const dispatcher = new Dispatcher({
+  const dispatcher = new Dispatcher<MethodContext>({
     methods: [...builtinMethods, ...(deps.methods ?? [])],
-    hub,
-    pubsub: fanout,
-    channels,
+    context: (client) => ({ client, hub, pubsub: fanout, channels, log }),
     metrics,
     log,
     maxBatchLength: options.maxBatchLength,

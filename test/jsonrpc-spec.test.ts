@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import Type from 'typebox'
 import { startServer } from './helpers/server.js'
 import { connect, type TestClient } from './helpers/client.js'
-import { defineMethod } from '../src/rpc/method.js'
+import { defineMethod } from '../src/methods/method.js'
 import { RpcError } from '../src/rpc/rpc-error.js'
 
 // The examples of JSON-RPC 2.0 §7, adapted to this server's methods, plus the rules around them.

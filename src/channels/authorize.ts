@@ -1,4 +1,4 @@
-import type { ClientInfo } from '../hub/handle.js'
+import type { ClientInfo } from '../hub/client.js'
 
 /** What a client asks to do on a channel; `presence` covers both `presence` and `presence.count`. */
 export type ChannelAction = 'subscribe' | 'publish' | 'presence' | 'history'

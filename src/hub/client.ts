@@ -1,7 +1,8 @@
 import type { WebSocket } from 'ws'
 import { CloseCode } from '../close-codes.js'
+import type { FastPath } from '../fast-path/index.js'
+import type { WsMetrics } from '../metrics.js'
 import { replyFrame, textFrame } from './frame.js'
-import type { Hub } from './hub.js'
 
 /** How long a slow consumer's close frame may wait behind its full buffer before the socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 5_000
@@ -9,11 +10,31 @@ const SLOW_CONSUMER_GRACE_MS = 5_000
 /** Payloads are JSON: a Buffer must still go out as a text frame. */
 const TEXT_FRAME = { binary: false } as const
 
+/** What the host learns of a client: its id (unique across instances) and the token label it authenticated with. */
+export interface ClientInfo {
+  readonly id: string
+  readonly identity: string | undefined
+}
+
+/** What a client reads of its `Hub`: declared here, so that the client does not import the hub above it. */
+export interface ClientHost {
+  readonly deflate: boolean
+  readonly pauseReadingAboveBytes: number
+  readonly maxBufferedBytes: number
+  readonly isStopping: boolean
+  readonly fastPath: FastPath
+  readonly metrics: WsMetrics
+  readonly budget: {
+    account (client: Client, amount: number): void
+    closing (client: Client): void
+  }
+}
+
 /** One connected socket. Kept small: a server holds tens of thousands of these. */
 export class Client {
   readonly id: string
   readonly socket: WebSocket
-  readonly hub: Hub
+  readonly hub: ClientHost
   /** Non-secret label of the credential the client authenticated with; undefined when auth is off. */
   identity: string | undefined
   /** Cleared by each heartbeat ping, set again by the pong. */
@@ -28,7 +49,7 @@ export class Client {
   /** Reading is paused until the unsent replies drain (request-side backpressure) or for good (shutdown). */
   isReadPaused = false
 
-  constructor (id: string, socket: WebSocket, hub: Hub, identity?: string, heartbeatSlot = 0) {
+  constructor (id: string, socket: WebSocket, hub: ClientHost, identity?: string, heartbeatSlot = 0) {
     this.id = id
     this.heartbeatSlot = heartbeatSlot
     this.socket = socket

@@ -1,10 +1,6 @@
 import Type from 'typebox'
-import { defineMethod } from '../rpc/method.js'
-
-/** The notification every client receives, serialized once here; every instance forwards the same bytes. */
-export function broadcastNotification (text: string, from: string): Buffer {
-  return Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'broadcast', params: { text, from } }))
-}
+import { broadcastNotification } from '../channels/notification.js'
+import { defineMethod } from './method.js'
 
 /** Sends `text` to every client on every instance, the sender included. */
 export default defineMethod({

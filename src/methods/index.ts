@@ -5,7 +5,7 @@ import publish from './publish.js'
 import selfReply from './self-reply.js'
 import subscribe from './subscribe.js'
 import unsubscribe from './unsubscribe.js'
-import type { Method } from '../rpc/method.js'
+import type { Method } from './method.js'
 
 /** Methods every server answers. Embedders add their own with the plugin's `methods` option. */
 export const builtinMethods: readonly Method[] = [broadcast, selfReply, subscribe, unsubscribe, publish, presence, presenceCount]

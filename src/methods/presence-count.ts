@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
-import { defineMethod } from '../rpc/method.js'
+import { defineMethod } from './method.js'
 
 /** How many are subscribed to the channel on every instance, without the list: cheap enough to poll. */
 export default defineMethod({

@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
-import { defineMethod } from '../rpc/method.js'
+import { defineMethod } from './method.js'
 
 /** Who is subscribed to the channel on every instance. */
 export default defineMethod({

@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
-import { defineMethod } from '../rpc/method.js'
+import { defineMethod } from './method.js'
 
 /** Sends `data` to every subscriber of the channel on every instance; the publisher need not be subscribed. */
 export default defineMethod({

@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { defineMethod } from '../rpc/method.js'
+import { defineMethod } from './method.js'
 
 /** Echoes the text back to the sender alone. */
 export default defineMethod({

@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
-import { defineMethod } from '../rpc/method.js'
+import { defineMethod } from './method.js'
 
 /** Joins a channel; answers once the broker confirmed it, so a message published after the answer arrives. */
 export default defineMethod({

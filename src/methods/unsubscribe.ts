@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
-import { defineMethod } from '../rpc/method.js'
+import { defineMethod } from './method.js'
 
 /** Leaves a channel; leaving one the client is not in is not an error. */
 export default defineMethod({

@@ -1,31 +1,37 @@
 import fastJson from 'fast-json-stringify'
 import type { TSchema } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
-import type { Channels } from '../channels/channels.js'
 import type { DurationSeries } from '../duration-histogram.js'
 import type { Client } from '../hub/client.js'
-import type { Hub } from '../hub/hub.js'
 import type { Logger } from '../logger.js'
 import { UNKNOWN_METHOD, type WsMetrics } from '../metrics.js'
-import type { Fanout } from '../pubsub/fanout.js'
 import { capStrings } from '../limits/string-cap.js'
-import type { Method } from './method.js'
 import { readRequest, type RpcRequest } from './request.js'
 import { errorResponse, resultResponse, type ResultSerializer } from './response.js'
 import { internalError, invalidParams, invalidRequest, methodNotFound, parseError, RpcError } from './rpc-error.js'
 
-interface Route {
-  method: Method
+/**
+ * What the dispatcher runs: the hub's `Method` (src/methods/method.ts), its handler given `C` besides its params.
+ * Generic, so that the RPC layer knows nothing of what a handler may touch (channels, the adapter).
+ */
+export interface RpcMethod<C> {
+  name: string
+  params: TSchema
+  result?: TSchema
+  handle (params: unknown, ctx: C): unknown
+}
+
+interface Route<C> {
+  method: RpcMethod<C>
   validator: Validator<Record<PropertyKey, TSchema>, TSchema>
   serialize: ResultSerializer
   duration: DurationSeries
 }
 
-export interface DispatcherOptions {
-  methods: readonly Method[]
-  hub: Hub
-  pubsub: Fanout
-  channels: Channels
+export interface DispatcherOptions<C> {
+  methods: readonly RpcMethod<C>[]
+  /** What a handler gets besides its params, for the client that sent the request. */
+  context: (client: Client) => C
   metrics: WsMetrics
   log: Logger
   /** Requests per batch; a longer batch is answered with one -32600. Default: unbounded. */
@@ -41,30 +47,26 @@ const MAX_PARAM_ERRORS = 5
 const secondsSince = (started: number) => (performance.now() - started) / 1000
 
 /** Parses a text frame, runs the methods it names and builds the JSON-RPC 2.0 answer. */
-export class Dispatcher {
-  readonly #routes = new Map<string, Route>()
-  readonly #hub: Hub
-  readonly #pubsub: Fanout
-  readonly #channels: Channels
+export class Dispatcher<C = unknown> {
+  readonly #routes = new Map<string, Route<C>>()
+  readonly #context: (client: Client) => C
   readonly #metrics: WsMetrics
   readonly #log: Logger
   readonly #unknownDuration: DurationSeries
   readonly #maxBatchLength: number
   readonly #maxStringLength: number
 
-  constructor (options: DispatcherOptions) {
+  constructor (options: DispatcherOptions<C>) {
     this.#maxBatchLength = options.maxBatchLength ?? Infinity
     this.#maxStringLength = options.maxStringLength ?? Infinity
-    this.#hub = options.hub
-    this.#pubsub = options.pubsub
-    this.#channels = options.channels
+    this.#context = options.context
     this.#metrics = options.metrics
     this.#log = options.log
     this.#unknownDuration = options.metrics.rpcDuration.labels(UNKNOWN_METHOD)
     for (const method of options.methods) this.register(method)
   }
 
-  register (method: Method) {
+  register (method: RpcMethod<C>) {
     if (this.#routes.has(method.name)) throw new Error(`JSON-RPC method "${method.name}" is registered twice`)
     this.#routes.set(method.name, {
       method,
@@ -112,7 +114,7 @@ export class Dispatcher {
     return this.#run(request, this.#routes.get(request.method), client)
   }
 
-  #run (request: RpcRequest, route: Route | undefined, client: Client): Reply | Promise<Reply> {
+  #run (request: RpcRequest, route: Route<C> | undefined, client: Client): Reply | Promise<Reply> {
     const started = performance.now()
     if (route === undefined) {
       this.#unknownDuration.observe(secondsSince(started))
@@ -125,7 +127,7 @@ export class Dispatcher {
     }
     let result: unknown
     try {
-      result = route.method.handle(params, { client, hub: this.#hub, pubsub: this.#pubsub, channels: this.#channels, log: this.#log })
+      result = route.method.handle(params, this.#context(client))
     } catch (err) {
       route.duration.observe(secondsSince(started))
       return this.#thrown(request, err, client)
@@ -145,7 +147,7 @@ export class Dispatcher {
     return this.#succeed(request, route, result, client)
   }
 
-  #succeed (request: RpcRequest, route: Route, result: unknown, client: Client): Reply {
+  #succeed (request: RpcRequest, route: Route<C>, result: unknown, client: Client): Reply {
     if (request.isNotification) return undefined
     try {
       return resultResponse(request.id, result, route.serialize)
@@ -175,7 +177,7 @@ export class Dispatcher {
     return errorResponse(id, error)
   }
 
-  #paramErrors (route: Route, params: unknown) {
+  #paramErrors (route: Route<C>, params: unknown) {
     return route.validator.Errors(params).slice(0, MAX_PARAM_ERRORS)
       .map((error) => ({ path: error.instancePath, message: error.message }))
   }

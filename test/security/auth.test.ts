@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import Type from 'typebox'
-import { defineMethod } from '../../src/rpc/method.js'
+import { defineMethod } from '../../src/methods/method.js'
 import { spawnServer } from '../helpers/child.js'
 import { connect, refusedUpgrade } from '../helpers/client.js'
 import { fetchMetrics, metricValue, startServer } from '../helpers/server.js'

@@ -1,17 +1,11 @@
 import { EventEmitter } from 'node:events'
-import { assertChannelName } from '../channels/channel-name.js'
-import type { Channels, PresenceResult } from '../channels/channels.js'
-import { instanceOf, isHostCloseCode, type Commands } from '../channels/commands.js'
-import { broadcastNotification } from '../methods/broadcast.js'
-import type { Fanout } from '../pubsub/fanout.js'
-import type { Client } from './client.js'
-import type { Hub } from './hub.js'
-
-/** What the host learns of a client: its id (unique across instances) and the token label it authenticated with. */
-export interface ClientInfo {
-  readonly id: string
-  readonly identity: string | undefined
-}
+import { assertChannelName } from './channels/channel-name.js'
+import type { Channels, PresenceResult } from './channels/channels.js'
+import { instanceOf, isHostCloseCode, type Commands } from './channels/commands.js'
+import { broadcastNotification } from './channels/notification.js'
+import type { Client, ClientInfo } from './hub/client.js'
+import type { Hub } from './hub/hub.js'
+import type { Fanout } from './pubsub/fanout.js'
 
 export interface WsHubEvents {
   connect: [client: ClientInfo]

@@ -5,6 +5,7 @@ import { ChannelName } from '../src/channels/channel-name.js'
 import { instanceOf, isHostCloseCode } from '../src/channels/commands.js'
 import { broadcastNotification } from '../src/channels/notification.js'
 import type { Core } from '../src/core.js'
+import { ErrorCode } from '../src/rpc/error-code.js'
 import { RpcError } from '../src/rpc/rpc-error.js'
 
 export interface ApiRouteOptions {
@@ -21,6 +22,7 @@ const ErrorBody = Type.Object({
   rpcCode: Type.Optional(Type.Integer())
 })
 const Member = Type.Object({ id: Type.String(), user: Type.Optional(Type.String()) })
+const Publication = Type.Object({ channel: Type.String(), data: Type.Unknown(), from: Type.String(), offset: Type.Integer(), epoch: Type.String() })
 const ClientId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}\\.[0-9a-z]{1,16}$', description: '`<instance id>.<counter>`' })
 const errors = { 400: ErrorBody, 401: ErrorBody, 503: ErrorBody }
 
@@ -47,16 +49,15 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
     schema: {
       summary: 'Send `data` to every subscriber of `channel` on every instance, as a `message` from "server"',
       body: Type.Object({ channel: ChannelName, data: Type.Unknown() }),
-      response: { 200: Type.Object({ channel: Type.String(), published: Type.Boolean() }), ...errors }
+      response: { 200: Type.Object({ channel: Type.String(), published: Type.Boolean(), offset: Type.Integer(), epoch: Type.String() }), ...errors }
     }
   }, async (request, reply) => {
     const { channel, data } = request.body as { channel: string, data: unknown }
     try {
-      await channels.publish(channel, data, 'server')
+      return { channel, published: true, ...await channels.publish(channel, data, 'server') }
     } catch (err) {
       return unavailable(reply, err, request.log)
     }
-    return { channel, published: true }
   })
 
   scope.post('/broadcast', {
@@ -89,6 +90,35 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
       response: { 200: Type.Object({ channel: Type.String(), count: Type.Integer(), clients: Type.Array(Member) }), 400: ErrorBody, 401: ErrorBody }
     }
   }, async (request) => channels.presence((request.params as { channel: string }).channel))
+
+  scope.get('/channels/:channel/history', {
+    schema: {
+      summary: 'What the channel\'s history keeps, as the `history` method answers; 409 when `since` cannot be continued from',
+      params: Type.Object({ channel: ChannelName }),
+      querystring: Type.Object({
+        since_offset: Type.Optional(Type.Integer({ minimum: 0, description: 'only publications after this offset (with since_epoch)' })),
+        since_epoch: Type.Optional(Type.String({ maxLength: 64 })),
+        limit: Type.Optional(Type.Integer({ minimum: 0 })),
+        reverse: Type.Optional(Type.Boolean({ description: 'newest first' }))
+      }),
+      response: { 200: Type.Object({ publications: Type.Array(Publication), epoch: Type.String(), offset: Type.Integer() }), 409: ErrorBody, ...errors }
+    }
+  }, async (request, reply) => {
+    const { channel } = request.params as { channel: string }
+    const query = request.query as { since_offset?: number, since_epoch?: string, limit?: number, reverse?: boolean }
+    if ((query.since_offset === undefined) !== (query.since_epoch === undefined)) {
+      return reply.code(400).send({ statusCode: 400, code: 'WS_ERR_SINCE', error: 'Bad Request', message: 'since_offset and since_epoch go together' })
+    }
+    const since = query.since_offset === undefined ? undefined : { offset: query.since_offset, epoch: query.since_epoch! }
+    try {
+      return await channels.history.read(channel, { since, limit: query.limit, reverse: query.reverse })
+    } catch (err) {
+      if (err instanceof RpcError && err.code === ErrorCode.UnrecoverablePosition) {
+        return reply.code(409).send({ statusCode: 409, code: 'WS_ERR_UNRECOVERABLE_POSITION', error: 'Conflict', message: `${err.message}: the channel is at ${JSON.stringify(err.data)}`, rpcCode: err.code })
+      }
+      return unavailable(reply, err, request.log)
+    }
+  })
 
   scope.post('/clients/:id/disconnect', {
     // the body is optional: no body is `{}`, so the schema below still checks any body that is sent

@@ -15,6 +15,7 @@ import metricsRoute from '../routes/metrics.js'
 import wsRoute from '../routes/ws.js'
 import type { AdapterName } from './pubsub/builtin-adapters.js'
 import type { Authorize } from './channels/authorize.js'
+import type { HistoryRule } from './channels/history-policies.js'
 import type { WsOptions } from './config/options.js'
 import { OptionError, resolveOptions } from './config/resolve-options.js'
 import { createCore, type Core } from './core.js'
@@ -40,6 +41,11 @@ export interface WsServerOptions extends Partial<Omit<WsOptions, 'pubsubAdapter'
    * May return a promise. Default: every action allowed (`channelPublish: 'server'` still stops client publishes).
    */
   authorize?: Authorize
+  /**
+   * Each channel's history: `{ size, ttlMs }` (either may be left out for the default), `{ size: 0 }` for none, or
+   * undefined for the defaults (`historySize`, `historyTtlMs`). Asked once per channel name and cached.
+   */
+  history?: HistoryRule
 }
 
 /**
@@ -61,12 +67,13 @@ export function websocketOptions (options: WsOptions): WebsocketPluginOptions {
 }
 
 async function wsServer (host: FastifyInstance, given: WsServerOptions) {
-  const { methods, pubsubAdapter, authorize, ...knobs } = given
+  const { methods, pubsubAdapter, authorize, history, ...knobs } = given
   const custom = typeof pubsubAdapter === 'object' ? pubsubAdapter : undefined
   const options = resolveOptions(custom === undefined ? { ...knobs, pubsubAdapter } : knobs)
   const registry = new Registry()
   if (authorize !== undefined && typeof authorize !== 'function') throw new OptionError('ws-server option authorize must be a function')
-  const core = createCore(options, { log: host.log, registry, adapter: custom, methods, authorize })
+  if (history !== undefined && typeof history !== 'function') throw new OptionError('ws-server option history must be a function')
+  const core = createCore(options, { log: host.log, registry, adapter: custom, methods, authorize, history })
   // the one decorator the host sees; everything else lives in the scope below
   host.decorate('wsHub', core.handle)
   await host.register(async function wsScope (scope) {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { assertChannelName } from './channels/channel-name.js'
-import type { Channels, PresenceResult } from './channels/channels.js'
+import type { Channels, PresenceResult, Published } from './channels/channels.js'
+import type { HistoryRequest, HistoryResult } from './channels/history.js'
 import { instanceOf, isHostCloseCode, type Commands } from './channels/commands.js'
 import { broadcastNotification } from './channels/notification.js'
 import type { Client, ClientInfo } from './hub/client.js'
@@ -63,13 +64,24 @@ export class WsHub extends EventEmitter<WsHubEvents> {
 
   /**
    * Sends `data` (any JSON value) to every subscriber of `channel` on every instance, as
-   * `{"method":"message","params":{"channel","data","from":"server"}}`. Resolves once the broker confirmed it;
-   * rejects with an `RpcError` -32001 when it did not, and with a TypeError for a bad channel name or no data.
+   * `{"method":"message","params":{"channel","data","from":"server"}}`. Resolves once the broker confirmed it, with
+   * the message's `offset` and `epoch` in the channel's history (0 and "" when the channel keeps none); rejects with
+   * an `RpcError` -32001 when it did not, and with a TypeError for a bad channel name or no data.
    */
-  async publish (channel: string, data: unknown): Promise<void> {
+  async publish (channel: string, data: unknown): Promise<Published> {
     assertChannelName(channel, 'wsHub.publish(channel, data)')
     if (data === undefined) throw new TypeError('wsHub.publish(channel, data): data must be a JSON value')
-    await this.#channels.publish(channel, data, 'server')
+    return this.#channels.publish(channel, data, 'server')
+  }
+
+  /**
+   * What `channel`'s history keeps, as the `history` method answers: `{ publications, epoch, offset }`, oldest first
+   * (newest first with `reverse`), at most `limit`, only after `since` when given. Rejects with an `RpcError` -32012
+   * when `since` cannot be continued from (another epoch, or trimmed), -32001 when the store did not answer.
+   */
+  async history (channel: string, options: HistoryRequest = {}): Promise<HistoryResult> {
+    assertChannelName(channel, 'wsHub.history(channel)')
+    return this.#channels.history.read(channel, options)
   }
 
   /** Who is subscribed to `channel` on every instance: `{ channel, count, clients: [{ id, user? }] }`. */

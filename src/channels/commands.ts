@@ -64,7 +64,8 @@ export class Commands {
     if (client === undefined) return false
     switch (command.op) {
       case 'subscribe':
-        await this.#channels.subscribe(client, command.channel, command.presence === true, false)
+        // no answer goes to the client, so its live messages need not wait for one
+        (await this.#channels.subscribe(client, command.channel, command.presence === true, false)).release()
         return true
       case 'unsubscribe':
         await this.#channels.unsubscribe(client, command.channel)

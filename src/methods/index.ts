@@ -1,4 +1,5 @@
 import broadcast from './broadcast.js'
+import history from './history.js'
 import presence from './presence.js'
 import presenceCount from './presence-count.js'
 import publish from './publish.js'
@@ -8,4 +9,4 @@ import unsubscribe from './unsubscribe.js'
 import type { Method } from './method.js'
 
 /** Methods every server answers. Embedders add their own with the plugin's `methods` option. */
-export const builtinMethods: readonly Method[] = [broadcast, selfReply, subscribe, unsubscribe, publish, presence, presenceCount]
+export const builtinMethods: readonly Method[] = [broadcast, selfReply, subscribe, unsubscribe, publish, presence, presenceCount, history]

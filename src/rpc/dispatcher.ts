@@ -6,6 +6,7 @@ import type { Client } from '../hub/client.js'
 import type { Logger } from '../logger.js'
 import { UNKNOWN_METHOD, type WsMetrics } from '../metrics.js'
 import { capStrings } from '../limits/string-cap.js'
+import { AfterReply, type PendingAnswer } from './after-reply.js'
 import { readRequest, type RpcRequest } from './request.js'
 import { errorResponse, resultResponse, type ResultSerializer } from './response.js'
 import { internalError, invalidParams, invalidRequest, methodNotFound, parseError, RpcError } from './rpc-error.js'
@@ -41,6 +42,8 @@ export interface DispatcherOptions<C> {
 }
 
 type Reply = string | undefined
+/** What one request gives: its answer, and possibly work to run once that answer is sent. */
+type Answer = Reply | PendingAnswer
 
 const MAX_PARAM_ERRORS = 5
 
@@ -78,17 +81,32 @@ export class Dispatcher<C = unknown> {
 
   /** Answers the frame on the client's socket; never throws. Returns the answer still being worked out, if any. */
   handleFrame (text: string, client: Client): Promise<void> | undefined {
-    const reply = this.process(text, client)
+    const reply = this.#answer(text, client)
     if (typeof reply === 'string') {
       this.#send(client, reply)
+    } else if (reply instanceof Promise) {
+      return reply.then((out) => this.#deliver(client, out))
     } else if (reply !== undefined) {
-      return reply.then((out) => { if (out !== undefined) this.#send(client, out) })
+      this.#deliver(client, reply)
     }
     return undefined
   }
 
+  #deliver (client: Client, answer: Answer) {
+    if (typeof answer === 'string') return this.#send(client, answer)
+    if (answer === undefined) return
+    this.#send(client, answer.text)
+    answer.after()
+  }
+
   /** The answer to one text frame: a response, a batch array, or nothing (notifications only). */
   process (text: string, client: Client): Reply | Promise<Reply> {
+    const answer = this.#answer(text, client)
+    if (answer instanceof Promise) return answer.then(settleNow)
+    return settleNow(answer)
+  }
+
+  #answer (text: string, client: Client): Answer | Promise<Answer> {
     let message: unknown
     try {
       message = JSON.parse(text)
@@ -102,19 +120,19 @@ export class Dispatcher<C = unknown> {
     if (message.length > this.#maxBatchLength) return this.#error(null, invalidRequest({ maxBatchLength: this.#maxBatchLength }))
     const replies = message.map((item) => this.#call(item, client))
     return Promise.all(replies).then((all) => {
-      const answered = all.filter((reply) => reply !== undefined)
+      const answered = all.map(settleNow).filter((reply) => reply !== undefined)
       // §6: a batch of notifications only gets nothing back, not an empty array
       return answered.length === 0 ? undefined : `[${answered.join(',')}]`
     })
   }
 
-  #call (value: unknown, client: Client): Reply | Promise<Reply> {
+  #call (value: unknown, client: Client): Answer | Promise<Answer> {
     const request = readRequest(value)
     if ('invalid' in request) return this.#error(request.id, invalidRequest())
     return this.#run(request, this.#routes.get(request.method), client)
   }
 
-  #run (request: RpcRequest, route: Route<C> | undefined, client: Client): Reply | Promise<Reply> {
+  #run (request: RpcRequest, route: Route<C> | undefined, client: Client): Answer | Promise<Answer> {
     const started = performance.now()
     if (route === undefined) {
       this.#unknownDuration.observe(secondsSince(started))
@@ -147,7 +165,15 @@ export class Dispatcher<C = unknown> {
     return this.#succeed(request, route, result, client)
   }
 
-  #succeed (request: RpcRequest, route: Route<C>, result: unknown, client: Client): Reply {
+  #succeed (request: RpcRequest, route: Route<C>, result: unknown, client: Client): Answer {
+    if (result instanceof AfterReply) {
+      const answer = this.#succeed(request, route, result.result, client)
+      if (typeof answer !== 'string') {
+        result.run()
+        return answer
+      }
+      return { text: answer, after: result.run }
+    }
     if (request.isNotification) return undefined
     try {
       return resultResponse(request.id, result, route.serialize)
@@ -185,4 +211,11 @@ export class Dispatcher<C = unknown> {
   #send (client: Client, text: string) {
     if (client.send(text)) this.#metrics.messagesSent.inc()
   }
+}
+
+/** The answer's text, running its after-reply work now: for a batch member, and for `process`, which sends nothing. */
+function settleNow (answer: Answer): Reply {
+  if (answer === undefined || typeof answer === 'string') return answer
+  answer.after()
+  return answer.text
 }

@@ -16,7 +16,10 @@ const closed: boolean = hub.disconnect('node.1', 4000, 'bye')
 hub.on('connect', (client: ClientInfo) => { const who: string | undefined = client.identity; void who })
 hub.on('disconnect', (client, code: number, reason: string) => { void client.id; void code; void reason })
 void count; void id; void sent; void closed
-const published: Promise<void> = hub.publish('orders', { id: 1 })
+const published: Promise<{ offset: number, epoch: string }> = hub.publish('orders', { id: 1 })
+const kept: Promise<{ publications: Array<{ channel: string, data: unknown, from: string, offset: number, epoch: string }>, epoch: string, offset: number }> =
+  hub.history('orders', { since: { offset: 3, epoch: 'e' }, limit: 10, reverse: true })
+void kept
 const present: Promise<{ channel: string, count: number, clients: Array<{ id: string, user?: string }> }> = hub.presence('orders')
 const joined: Promise<boolean> = hub.subscribe('node.1', 'orders', { presence: true })
 const left: Promise<boolean> = hub.unsubscribe('node.1', 'orders')
@@ -26,8 +29,12 @@ await app.register(wsServer, {
   apiEnabled: true,
   apiKeys: 'ops:key',
   channelPublish: 'server',
-  maxChannelsPerConnection: 16
+  maxChannelsPerConnection: 16,
+  historySize: 100,
+  history: (channel) => channel.startsWith('ticker:') ? { size: 0 } : { size: 100, ttlMs: 60_000 }
 })
+// @ts-expect-error a history rule answers a policy
+await app.register(wsServer, { history: () => 100 })
 // @ts-expect-error authorize answers a boolean
 await app.register(wsServer, { authorize: () => 'yes' })
 // @ts-expect-error channelPublish is any or server

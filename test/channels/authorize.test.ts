@@ -31,7 +31,7 @@ test('authorize is asked for subscribe, publish and presence with the client and
   assert.deepEqual(await client.call('publish', { channel: 'secret', data: 1 }, 2), refused(2, 'publish', 'secret'))
   assert.deepEqual(await client.call('presence', { channel: 'secret' }, 3), refused(3, 'presence', 'secret'))
   assert.deepEqual(await client.call('presence.count', { channel: 'secret' }, 4), refused(4, 'presence', 'secret'))
-  assert.deepEqual(await client.call('subscribe', { channel: 'open.1' }, 5), { jsonrpc: '2.0', id: 5, result: { channel: 'open.1', subscribed: true } })
+  assert.deepEqual(await client.call('subscribe', { channel: 'open.1' }, 5), { jsonrpc: '2.0', id: 5, result: { channel: 'open.1', subscribed: true, epoch: '', offset: 0, recovered: false, publications: [] } })
   // unsubscribe is never refused, and the host side is not asked
   assert.deepEqual(await client.call('unsubscribe', { channel: 'secret' }, 6), { jsonrpc: '2.0', id: 6, result: { channel: 'secret', subscribed: false } })
   await app.wsHub.publish('secret', 'server may')
@@ -58,7 +58,7 @@ test('an async authorize is awaited, and a publisher\'s messages keep their orde
   })
   const reader = await connect(t, url)
   const writer = await connect(t, url)
-  assert.deepEqual(await reader.call('subscribe', { channel: 'seq' }, 1), { jsonrpc: '2.0', id: 1, result: { channel: 'seq', subscribed: true } })
+  assert.deepEqual(await reader.call('subscribe', { channel: 'seq' }, 1), { jsonrpc: '2.0', id: 1, result: { channel: 'seq', subscribed: true, epoch: '', offset: 0, recovered: false, publications: [] } })
   assert.deepEqual(await writer.call('subscribe', { channel: 'denied' }, 1), refused(1, 'subscribe', 'denied'))
   for (let i = 0; i < 20; i++) writer.send({ jsonrpc: '2.0', id: i, method: 'publish', params: { channel: 'seq', data: i } })
   const received = []

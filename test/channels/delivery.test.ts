@@ -3,8 +3,8 @@ import { test } from 'node:test'
 import { connect, type TestClient } from '../helpers/client.js'
 import { fetchMetrics, metricValue, startServer } from '../helpers/server.js'
 
-const subscribed = (id: number, channel: string) => ({ jsonrpc: '2.0', id, result: { channel, subscribed: true } })
-const published = (id: number, channel: string) => ({ jsonrpc: '2.0', id, result: { channel, published: true } })
+const subscribed = (id: number, channel: string) => ({ jsonrpc: '2.0', id, result: { channel, subscribed: true, epoch: '', offset: 0, recovered: false, publications: [] } })
+const published = (id: number, channel: string) => ({ jsonrpc: '2.0', id, result: { channel, published: true, offset: 0, epoch: '' } })
 const message = (channel: string, data: unknown, from: string) => ({ jsonrpc: '2.0', method: 'message', params: { channel, data, from } })
 
 /** A round trip: had anything else been queued for the client, it would come before this answer. */

@@ -41,7 +41,7 @@ test('POST /api/publish reaches the channel\'s subscribers as "server"; a bad bo
   const client = await connect(t, url)
   await client.call('subscribe', { channel: 'orders' })
   const response = await app.inject({ method: 'POST', url: '/api/publish', headers: KEY, payload: { channel: 'orders', data: { id: 7 } } })
-  assert.deepEqual([response.statusCode, response.json()], [200, { channel: 'orders', published: true }])
+  assert.deepEqual([response.statusCode, response.json()], [200, { channel: 'orders', published: true, offset: 0, epoch: '' }])
   assert.deepEqual(await client.next(), { jsonrpc: '2.0', method: 'message', params: { channel: 'orders', data: { id: 7 }, from: 'server' } })
 
   const bad = await app.inject({ method: 'POST', url: '/api/publish', headers: KEY, payload: { channel: 'a b', data: 1 } })

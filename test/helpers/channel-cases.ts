@@ -31,8 +31,8 @@ export async function assertDeliveredOnlyToSubscribers (t: TestContext, servers:
   publisher!.send({ jsonrpc: '2.0', id: 20, method: 'publish', params: { channel: 'sports', data: 'goal' } })
   const acks = await Promise.all(Array.from({ length: 21 }, () => publisher!.next()))
   assert.deepEqual(acks, [
-    ...Array.from({ length: 20 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: { channel: 'news', published: true } })),
-    { jsonrpc: '2.0', id: 20, result: { channel: 'sports', published: true } }
+    ...Array.from({ length: 20 }, (_, i) => ({ jsonrpc: '2.0', id: i, result: { channel: 'news', published: true, offset: 0, epoch: '' } })),
+    { jsonrpc: '2.0', id: 20, result: { channel: 'sports', published: true, offset: 0, epoch: '' } }
   ])
   const expected = Array.from({ length: 20 }, (_, i) => message('news', { seq: i }, from))
   for (const client of [newsA1!, newsA2!, newsB1!, newsB2!]) {
@@ -66,7 +66,7 @@ export async function assertRaceMissesNothing (t: TestContext, servers: ServerPr
   assert.deepEqual(wrong, [])
   assert.equal(answers.length, 1_000)
   for (const answer of answers as Array<{ id: string }>) {
-    assert.deepEqual(answer, { jsonrpc: '2.0', id: answer.id, result: { channel: `race-${answer.id.split(':')[1]}`, published: true } })
+    assert.deepEqual(answer, { jsonrpc: '2.0', id: answer.id, result: { channel: `race-${answer.id.split(':')[1]}`, published: true, offset: 0, epoch: '' } })
   }
 }
 
@@ -114,16 +114,17 @@ export async function assertKilledInstanceLeavesPresence (t: TestContext, surviv
  */
 export async function assertKeptChannelsDeliverAfterRestart (onA: TestClient, onB: TestClient, publisher: TestClient, from: string) {
   // each instance lost its subscription for the outage: its clients are told they may have missed messages
-  for (const client of [onA, onB, publisher]) {
+  // each names the channels its client is subscribed to, the ones it may recover
+  for (const [client, channels] of [[onA, ['kept-a']], [onB, ['kept-b']], [publisher, []]] as const) {
     const resync = await client.next()
-    assert.deepEqual({ ...resync, params: { ...resync.params, since: 0 } }, { jsonrpc: '2.0', method: 'resync', params: { reason: 'pubsub_reconnected', since: 0, scope: 'all' } })
+    assert.deepEqual({ ...resync, params: { ...resync.params, since: 0 } }, { jsonrpc: '2.0', method: 'resync', params: { reason: 'pubsub_reconnected', since: 0, scope: 'all', channels } })
   }
   publisher.send({ jsonrpc: '2.0', id: 1, method: 'publish', params: { channel: 'kept-a', data: 'a' } })
   publisher.send({ jsonrpc: '2.0', id: 2, method: 'publish', params: { channel: 'kept-b', data: 'b' } })
   assert.deepEqual(await onA.next(), message('kept-a', 'a', from))
   assert.deepEqual(await onB.next(), message('kept-b', 'b', from))
   assert.deepEqual([await publisher.next(), await publisher.next()], [
-    { jsonrpc: '2.0', id: 1, result: { channel: 'kept-a', published: true } },
-    { jsonrpc: '2.0', id: 2, result: { channel: 'kept-b', published: true } }
+    { jsonrpc: '2.0', id: 1, result: { channel: 'kept-a', published: true, offset: 0, epoch: '' } },
+    { jsonrpc: '2.0', id: 2, result: { channel: 'kept-b', published: true, offset: 0, epoch: '' } }
   ])
 }

@@ -9,7 +9,7 @@ let ids = 0
 export async function subscribe (client: TestClient, channel: string, presence?: true) {
   const id = `s${ids++}`
   const answer = await client.call('subscribe', presence ? { channel, presence } : { channel }, id)
-  assert.deepEqual(answer, { jsonrpc: '2.0', id, result: { channel, subscribed: true } })
+  assert.deepEqual(answer, { jsonrpc: '2.0', id, result: { channel, subscribed: true, epoch: '', offset: 0, recovered: false, publications: [] } })
 }
 
 export async function unsubscribe (client: TestClient, channel: string) {
@@ -100,7 +100,7 @@ export async function whoAmI (client: TestClient): Promise<string> {
   // the answer and the message come on two broker paths, in either order
   const frames = [await client.next(), await client.next()]
   const own = frames.find((frame) => frame.method === 'message')
-  assert.deepEqual(frames.find((frame) => frame.id === id), { jsonrpc: '2.0', id, result: { channel, published: true } })
+  assert.deepEqual(frames.find((frame) => frame.id === id), { jsonrpc: '2.0', id, result: { channel, published: true, offset: 0, epoch: '' } })
   await unsubscribe(client, channel)
   return own.params.from
 }

@@ -35,7 +35,7 @@ test('channels on three nats instances', { timeout: 180_000 }, async (t) => {
     const { newsA1, publisher, from } = await assertDeliveredOnlyToSubscribers(t, servers, carried, 'nats')
     // the last subscriber on b left: NATS stops sending b the channel
     const beforeLast = await awaitQuiet(servers, carried, 9)
-    assert.deepEqual(await publisher.call('publish', { channel: 'news', data: 'last' }, 'last'), { jsonrpc: '2.0', id: 'last', result: { channel: 'news', published: true } })
+    assert.deepEqual(await publisher.call('publish', { channel: 'news', data: 'last' }, 'last'), { jsonrpc: '2.0', id: 'last', result: { channel: 'news', published: true, offset: 0, epoch: '' } })
     assert.deepEqual(await newsA1.next(), message('news', 'last', from))
     assert.deepEqual((await receivedCounts(servers)).map((n, i) => n - beforeLast[i]!), [1, 0, 0])
   })

@@ -96,7 +96,7 @@ test('redis drops every subscriber for one oversized message: no broadcast is ac
     assert.equal(collector.resyncs.length, 1)
     const [resync] = collector.resyncs
     assert.ok(resync.params.since >= droppedAt && resync.params.since <= recoveredAt, `since ${resync.params.since} not in [${droppedAt}, ${recoveredAt}]`)
-    assert.deepEqual(resync, { jsonrpc: '2.0', method: 'resync', params: { reason: 'pubsub_reconnected', since: resync.params.since, scope: 'all' } })
+    assert.deepEqual(resync, { jsonrpc: '2.0', method: 'resync', params: { reason: 'pubsub_reconnected', since: resync.params.since, scope: 'all', channels: [] } })
   }
   const metrics = await fetchMetrics(servers[0]!.http)
   const unconfirmed = metricValue(metrics, 'ws_pubsub_errors_total{reason="unconfirmed"}') ?? 0

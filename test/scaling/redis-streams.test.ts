@@ -56,7 +56,7 @@ async function cutOffWhilePublishing (t: TestContext, adapter: 'redis' | 'redis-
   return { missed: texts.filter((text) => !aliceSaw.texts.includes(text)), received: aliceSaw.texts.filter((text) => text !== 'marker'), resyncs }
 }
 
-const resyncFrame = (reason: string) => ({ jsonrpc: '2.0', method: 'resync', params: { reason, since: 'in the outage', scope: 'all' } })
+const resyncFrame = (reason: string) => ({ jsonrpc: '2.0', method: 'resync', params: { reason, since: 'in the outage', scope: 'all', channels: [] } })
 
 /** Frames up to the broadcast whose text is `last` and the `acks`-th response, whichever comes later. */
 async function readUntil (client: TestClient, last: string, acksWanted = 0) {

@@ -36,7 +36,14 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
     super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject }, options.signingKeys)
     this.#options = options
     this.#channels = new NatsChannels(options.subject, (data) => this.inbox.receive(Buffer.from(data.buffer, data.byteOffset, data.byteLength)))
-    this.presence = new NatsPresence({ subject: options.subject, instanceId: options.instanceId, leaseMs: options.presenceLeaseMs, log: options.log })
+    this.presence = new NatsPresence({
+      subject: options.subject,
+      instanceId: options.instanceId,
+      leaseMs: options.presenceLeaseMs,
+      answerTimeoutMs: options.publishTimeoutMs,
+      isLinked: () => this.isConnected,
+      log: options.log
+    })
   }
 
   async connect () {

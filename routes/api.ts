@@ -79,17 +79,29 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
   scope.get('/channels', {
     schema: {
       summary: 'Channels with a subscriber on some instance, with their subscriber counts',
-      response: { 200: Type.Object({ channels: Type.Array(Type.Object({ channel: Type.String(), count: Type.Integer() })) }), 401: ErrorBody }
+      response: { 200: Type.Object({ channels: Type.Array(Type.Object({ channel: Type.String(), count: Type.Integer() })) }), 401: ErrorBody, 503: ErrorBody }
     }
-  }, async () => ({ channels: await channels.list() }))
+  }, async (_request, reply) => {
+    try {
+      return { channels: await channels.list() }
+    } catch (err) {
+      return refused(reply, err)
+    }
+  })
 
   scope.get('/channels/:channel/presence', {
     schema: {
       summary: 'Who is subscribed to the channel on every instance',
       params: Type.Object({ channel: ChannelName }),
-      response: { 200: Type.Object({ channel: Type.String(), count: Type.Integer(), clients: Type.Array(Member) }), 400: ErrorBody, 401: ErrorBody }
+      response: { 200: Type.Object({ channel: Type.String(), count: Type.Integer(), clients: Type.Array(Member) }), 400: ErrorBody, 401: ErrorBody, 503: ErrorBody }
     }
-  }, async (request) => channels.presence((request.params as { channel: string }).channel))
+  }, async (request, reply) => {
+    try {
+      return await channels.presence((request.params as { channel: string }).channel)
+    } catch (err) {
+      return refused(reply, err)
+    }
+  })
 
   scope.get('/channels/:channel/history', {
     schema: {
@@ -165,7 +177,12 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
 
 /** A publish the broker did not confirm: 503 naming the JSON-RPC code a client would have seen. */
 function unavailable (reply: FastifyReply, err: unknown, log: FastifyInstance['log']) {
+  if (err instanceof RpcError) log.warn({ err: err.cause ?? err }, 'API publish not confirmed')
+  return refused(reply, err)
+}
+
+/** The 503 for an -32001 (the channels layer already logged why, for a presence read). */
+function refused (reply: FastifyReply, err: unknown) {
   if (!(err instanceof RpcError)) throw err
-  log.warn({ err: err.cause ?? err }, 'API publish not confirmed')
   return reply.code(503).send({ statusCode: 503, code: 'WS_ERR_PUBSUB_UNAVAILABLE', error: 'Service Unavailable', message: err.message, rpcCode: err.code })
 }

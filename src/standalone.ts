@@ -4,6 +4,7 @@ import wsServer, { websocketOptions, type WsServerOptions } from './app.js'
 import { serializeRequest } from './auth/redact-url.js'
 import type { Environment } from './config/env.js'
 import { resolveOptions } from './config/resolve-options.js'
+import { serializeError } from './logger.js'
 import { parseTrustProxy } from './config/trust-proxy.js'
 
 /**
@@ -14,7 +15,7 @@ export async function buildStandalone (env: Environment, extra: Pick<WsServerOpt
   const settings = env.process
   const app = Fastify({
     // tokens never reach the log: the header is redacted, and `access_token` is masked in the logged URL
-    logger: { level: settings.WS_LOG_LEVEL, redact: ['req.headers.authorization'], serializers: { req: serializeRequest } },
+    logger: { level: settings.WS_LOG_LEVEL, redact: ['req.headers.authorization'], serializers: { req: serializeRequest, err: serializeError } },
     trustProxy: parseTrustProxy(settings.WS_TRUST_PROXY) ?? false,
     // a TCP connection silent this long before its upgrade completes is destroyed (ws clears it on the sockets it takes)
     connectionTimeout: settings.WS_HANDSHAKE_TIMEOUT_MS,

@@ -7,7 +7,7 @@ import { LocalPresence } from '../pubsub/local-presence.js'
 import type { PresenceMember, PresenceStore } from '../pubsub/presence.js'
 import type { Envelope } from '../pubsub/envelope.js'
 import type { Position } from '../pubsub/position.js'
-import { notAllowed, subscribeUnavailable, tooManyChannels } from '../rpc/rpc-error.js'
+import { notAllowed, presenceUnavailable, RpcError, subscribeUnavailable, tooManyChannels } from '../rpc/rpc-error.js'
 import type { Authorize, ChannelAction } from './authorize.js'
 import { BrokerLinks } from './broker-links.js'
 import { CatchUp } from './catch-up.js'
@@ -298,18 +298,19 @@ export class Channels {
     if (allowed !== true) throw notAllowed({ action, channel, reason: 'refused by authorize' })
   }
 
+  /** Rejects -32001, with the store's reason as `cause`, when the store could not read every instance's members. */
   async presence (channel: string): Promise<PresenceResult> {
-    const clients = await this.presenceStore.members(channel)
+    const clients = await this.presenceStore.members(channel).catch(this.#refusePresence)
     return { channel, count: clients.length, clients }
   }
 
   count (channel: string): Promise<number> {
-    return this.presenceStore.count(channel)
+    return this.presenceStore.count(channel).catch(this.#refusePresence)
   }
 
-  /** Channels with a subscriber on some instance, with their counts. */
+  /** Channels with a subscriber on some instance, with their counts; rejects like `presence`. */
   list (): Promise<Array<{ channel: string, count: number }>> {
-    return this.presenceStore.channels()
+    return this.presenceStore.channels().catch(this.#refusePresence)
   }
 
   /** Channels with a local subscriber (pending ones included). */
@@ -321,6 +322,12 @@ export class Channels {
   async settle (): Promise<void> {
     await Promise.all([...this.#inFlight])
     await this.#links.settle()
+  }
+
+  readonly #refusePresence = (err: unknown): never => {
+    if (err instanceof RpcError) throw err
+    this.#log.warn({ err }, 'presence not answered')
+    throw presenceUnavailable(err)
   }
 
   #announce (event: 'join' | 'leave', channel: string, member: PresenceMember) {

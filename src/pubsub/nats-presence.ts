@@ -3,12 +3,17 @@ import { Events, StorageType, type KV, type KvEntry, type NatsConnection, type Q
 import type { Logger } from '../logger.js'
 import type { PresenceMember, PresenceStore } from './presence.js'
 import { LocalMembers } from './local-members.js'
+import { NatsRollCall } from './nats-roll-call.js'
 
 export interface NatsPresenceOptions {
   /** The deployment's subject; the buckets are named after it. */
   subject: string
   instanceId: string
   leaseMs: number
+  /** How long a read without the buckets waits for another instance's answer (`pubsubPublishTimeoutMs`). */
+  answerTimeoutMs: number
+  /** Whether the adapter holds a confirmed connection. */
+  isLinked: () => boolean
   log: Logger
 }
 
@@ -19,8 +24,12 @@ interface Entry { owner: string, channel: string, member: PresenceMember }
  * base64url, as KV keys allow neither `:` nor `@`), and one lease per owner (this process) renewed three times per
  * lease. Each instance watches both buckets and answers from its mirror, so a read costs no round trip and a join
  * elsewhere shows here a few milliseconds after it was stored. Members of an owner whose lease is older than a
- * lease are left out, and swept from the bucket by the live owner with the smallest name. Without JetStream the
- * store says so once and answers with this instance's members.
+ * lease are left out, and swept from the bucket by the live owner with the smallest name.
+ *
+ * Until both mirrors are complete (JetStream is off, the buckets could not be opened, a reconnect is re-reading
+ * them), a read asks every instance instead (`NatsRollCall`). Answering with this instance's members alone would
+ * read as a plausible, wrong count; a gathered one is exact, and when it cannot be (an instance did not answer) the
+ * read fails with -32001 instead.
  */
 export class NatsPresence implements PresenceStore {
   readonly #options: NatsPresenceOptions
@@ -28,6 +37,7 @@ export class NatsPresence implements PresenceStore {
   readonly #owner: string
   readonly #buckets: { members: string, leases: string }
   readonly #local = new LocalMembers()
+  readonly #rollCall: NatsRollCall
   /** Other owners' members by channel, then client id. */
   readonly #mirror = new Map<string, Map<string, Entry>>()
   /** When each owner last renewed, as this process saw it. */
@@ -46,15 +56,26 @@ export class NatsPresence implements PresenceStore {
     this.#owner = `${options.instanceId}-${randomBytes(4).toString('hex')}`
     const base = options.subject.replace(/[^A-Za-z0-9_-]/g, '_')
     this.#buckets = { members: `${base}_presence`, leases: `${base}_leases` }
+    this.#rollCall = new NatsRollCall({
+      subject: options.subject,
+      owner: this.#owner,
+      leaseMs: options.leaseMs,
+      answerTimeoutMs: options.answerTimeoutMs,
+      local: this.#local,
+      isLinked: options.isLinked
+    })
   }
 
   /** Opens the buckets on `connection` and mirrors them; again after each reconnect (a restarted server lost them). */
   attach (connection: NatsConnection) {
     this.#timer ??= setInterval(() => { this.#renew().catch(() => {}) }, Math.max(100, Math.floor(this.#options.leaseMs / 3))).unref()
+    this.#rollCall.attach(connection)
     this.#open(connection)
     ;(async () => {
       for await (const status of connection.status()) {
-        if (status.type === Events.Reconnect && !this.#closing) this.#open(connection)
+        if (status.type !== Events.Reconnect || this.#closing) continue
+        this.#rollCall.beat()
+        this.#open(connection)
       }
     })().catch(() => {})
   }
@@ -62,7 +83,7 @@ export class NatsPresence implements PresenceStore {
   #open (connection: NatsConnection) {
     this.#attaching = this.#attach(connection).catch((err: Error) => {
       if (this.#closing || connection.isClosed()) return
-      if (!this.#warned) this.#options.log.warn({ err: err.message, bucket: this.#buckets.members }, 'NATS presence unavailable (is JetStream on?); presence shows this instance\'s members only')
+      if (!this.#warned) this.#options.log.warn({ err: err.message, bucket: this.#buckets.members }, 'NATS presence buckets unavailable (is JetStream on?); presence asks every instance instead')
       this.#warned = true
     })
   }
@@ -153,8 +174,14 @@ export class NatsPresence implements PresenceStore {
     await this.#members?.delete(this.#key(channel, clientId)).catch(() => {})
   }
 
+  /** Both mirrors are complete: they hold every instance's members, so a read needs no round trip. */
+  get #isMirrored () {
+    return this.#initialized >= 2
+  }
+
   async members (channel: string): Promise<PresenceMember[]> {
     const members = this.#local.members(channel)
+    if (!this.#isMirrored) return members.concat(...await this.#rollCall.ask<PresenceMember[]>({ kind: 'members', channel }))
     for (const entry of this.#mirror.get(channel)?.values() ?? []) {
       if (this.#isLive(entry.owner)) members.push(entry.member)
     }
@@ -163,6 +190,7 @@ export class NatsPresence implements PresenceStore {
 
   async count (channel: string): Promise<number> {
     let count = this.#local.count(channel)
+    if (!this.#isMirrored) return (await this.#rollCall.ask<number>({ kind: 'count', channel })).reduce((sum, n) => sum + n, count)
     for (const entry of this.#mirror.get(channel)?.values() ?? []) {
       if (this.#isLive(entry.owner)) count++
     }
@@ -171,6 +199,12 @@ export class NatsPresence implements PresenceStore {
 
   async channels (): Promise<Array<{ channel: string, count: number }>> {
     const counts = new Map(this.#local.channels().map(({ channel, count }) => [channel, count]))
+    if (!this.#isMirrored) {
+      for (const answer of await this.#rollCall.ask<Array<{ channel: string, count: number }>>({ kind: 'channels' })) {
+        for (const { channel, count } of answer) counts.set(channel, (counts.get(channel) ?? 0) + count)
+      }
+      return [...counts].map(([channel, count]) => ({ channel, count }))
+    }
     for (const [channel, members] of this.#mirror) {
       for (const entry of members.values()) {
         if (this.#isLive(entry.owner)) counts.set(channel, (counts.get(channel) ?? 0) + 1)
@@ -183,6 +217,7 @@ export class NatsPresence implements PresenceStore {
   async close () {
     this.#closing = true
     clearInterval(this.#timer)
+    await this.#rollCall.close()
     await this.#attaching
     const deletes = [...this.#local.entries()].map(([channel, member]) => this.#members?.delete(this.#key(channel, member.id)))
     await Promise.allSettled([...deletes, this.#leaseKv?.delete(this.#owner)])

@@ -1,6 +1,7 @@
-import { connect, DebugEvents, Events, type NatsConnection } from 'nats'
+import { connect, DebugEvents, ErrorCode, Events, type NatsConnection } from 'nats'
 import type { PubSubAdapter } from './adapter.js'
 import { backoffDelay } from './backoff.js'
+import { BrokerUnavailableError } from './broker-unavailable.js'
 import { natsConnectOptions, redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
 import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
@@ -11,6 +12,9 @@ export interface NatsAdapterOptions extends BrokerOptions {
   url: string
   subject: string
 }
+
+// what nats.js fails a pending flush or a publish with when the connection goes away under it
+const CONNECTION_GONE = new Set<string>([ErrorCode.Disconnect, ErrorCode.ConnectionClosed, ErrorCode.ConnectionDraining])
 
 /**
  * NATS core pub/sub on one connection. nats.js reconnects and resubscribes by itself once it has
@@ -32,7 +36,14 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
     super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject }, options.signingKeys)
     this.#options = options
     this.#channels = new NatsChannels(options.subject, (data) => this.inbox.receive(Buffer.from(data.buffer, data.byteOffset, data.byteLength)))
-    this.presence = new NatsPresence({ subject: options.subject, instanceId: options.instanceId, leaseMs: options.presenceLeaseMs, log: options.log })
+    this.presence = new NatsPresence({
+      subject: options.subject,
+      instanceId: options.instanceId,
+      leaseMs: options.presenceLeaseMs,
+      answerTimeoutMs: options.publishTimeoutMs,
+      isLinked: () => this.isConnected,
+      log: options.log
+    })
   }
 
   async connect () {
@@ -113,24 +124,38 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
 
   async publish (envelope: Envelope) {
     const connection = this.#connection
-    if (!this.isConnected || connection === undefined) throw new Error('nats broker unavailable')
-    // publish() only buffers; the flush round trip is what tells us the server has it
+    if (!this.isConnected || connection === undefined) throw new BrokerUnavailableError('nats')
     const target = envelope.target
-    connection.publish(target.kind === 'channel' ? this.#channels.subjectOf(target.channel) : this.#options.subject, this.encode(envelope))
-    await this.#flush(connection)
+    try {
+      connection.publish(target.kind === 'channel' ? this.#channels.subjectOf(target.channel) : this.#options.subject, this.encode(envelope))
+      // publish() only buffers; the flush round trip is what tells us the server has it
+      await this.#flush(connection)
+    } catch (err) {
+      throw this.#refusal(connection, err)
+    }
   }
 
   /** Resolves once the server answered a PING sent after the SUB, like `#confirm`. */
   async subscribe (channel: string) {
     const connection = this.#connection
-    if (!this.isConnected || connection === undefined) throw new Error('nats broker unavailable')
+    if (!this.isConnected || connection === undefined) throw new BrokerUnavailableError('nats')
     this.#channels.add(connection, channel)
     try {
       await this.#flush(connection)
     } catch (err) {
       this.#channels.remove(channel)
-      throw err
+      throw this.#refusal(connection, err)
     }
+  }
+
+  /**
+   * A publish that raced the disconnect fails with whatever nats.js noticed first (`DISCONNECT` on the pending PING,
+   * or our own timeout while the link went down): both are the broker going away and read as such. A timeout on a
+   * link that is still up is another kind (the server is slow, the message may yet arrive) and keeps its message.
+   */
+  #refusal (connection: NatsConnection, err: unknown): unknown {
+    const gone = CONNECTION_GONE.has((err as { code?: string }).code ?? '') || connection.isClosed() || !this.isConnected
+    return gone ? new BrokerUnavailableError('nats', err) : err
   }
 
   async unsubscribe (channel: string) {

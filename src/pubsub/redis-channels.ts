@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis'
+import { BrokerUnavailableError } from './broker-unavailable.js'
+import { refusalOf } from './redis-client.js'
 
 interface Waiter {
   resolve: () => void
@@ -40,7 +42,7 @@ export class RedisChannels {
 
   subscribe (channel: string): Promise<void> {
     // nothing is held while down: a rejected subscribe leaves no trace for the reconnect to revive
-    if (!this.#isUp()) return Promise.reject(new Error('redis broker unavailable'))
+    if (!this.#isUp()) return Promise.reject(new BrokerUnavailableError('redis'))
     const key = this.key(channel)
     this.#held.add(key)
     return this.#queue(this.#toSubscribe, key)
@@ -77,11 +79,11 @@ export class RedisChannels {
     const unsubscribe = [...unsubscribing.keys()].filter((key) => !this.#held.has(key))
     const client = this.#client()
     if (subscribe.length > 0) {
-      const sent = client !== undefined && this.#isUp() ? client.subscribe(...subscribe) : Promise.reject(new Error('redis broker unavailable'))
+      const sent = client !== undefined && this.#isUp() ? client.subscribe(...subscribe) : Promise.reject(new BrokerUnavailableError('redis'))
       sent.then(() => settle(subscribing), (err: Error) => {
         // the connection dropped before Redis answered: these were never confirmed, so they are not held either
         for (const key of subscribe) this.#held.delete(key)
-        settle(subscribing, err)
+        settle(subscribing, client === undefined ? err : refusalOf(client, err) as Error)
       })
     } else {
       settle(subscribing)

@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { Redis, type RedisOptions } from 'ioredis'
 import { backoffDelay, type Backoff } from './backoff.js'
+import { BrokerUnavailableError } from './broker-unavailable.js'
 
 /**
  * What every connection of the Redis adapters shares: fail fast while Redis is away (no offline queue,
@@ -72,4 +73,18 @@ export function corkForTick (client: Redis) {
   if (stream === undefined || stream.writableCorked > 0) return
   stream.cork()
   process.nextTick(() => stream.uncork())
+}
+
+// what ioredis fails a command with when the connection is gone or goes away before Redis answered
+const CONNECTION_GONE = [/^Connection is closed\.$/, /^Stream isn't writeable/, /^Reached the max retries per request limit/]
+
+/**
+ * A command that raced the disconnect reads like one refused because the link was already down: `redis broker
+ * unavailable`, with ioredis's error as the cause. An error reply from Redis and a command timeout (Redis took it
+ * but did not answer in time) are other kinds and are returned as they are.
+ */
+export function refusalOf (client: Redis, err: unknown): unknown {
+  const message = (err as Error).message ?? ''
+  const gone = CONNECTION_GONE.some((pattern) => pattern.test(message)) || ((err as Error).name !== 'ReplyError' && message !== 'Command timed out' && client.status !== 'ready')
+  return gone ? new BrokerUnavailableError('redis', err) : err
 }

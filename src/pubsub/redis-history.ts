@@ -103,7 +103,7 @@ export class RedisHistory implements HistoryStore {
     const { stream, meta } = this.keys(channel)
     const keys = this.#options.stream === undefined ? [stream, meta] : [stream, meta, this.#options.stream.key]
     const [offset, epoch] = await redis.hubHistoryAppend(keys.length, ...keys, this.#options.encode(envelope), policy.size, policy.ttlMs, newEpoch(),
-      this.#options.publishTo?.(channel) ?? '', this.#options.stream?.maxLength ?? 0)
+      this.#options.publishTo?.(channel) ?? '', this.#options.stream?.maxLength ?? 0).catch((err) => { throw refusalOf(redis, err) })
     return { offset, epoch }
   }
 
@@ -111,7 +111,7 @@ export class RedisHistory implements HistoryStore {
     const redis = this.#commands()
     const { stream, meta } = this.keys(channel)
     const [epoch, offset, first, entries] = await redis.hubHistoryReadBuffer(stream, meta, policy.ttlMs, newEpoch(),
-      query.since?.epoch ?? '', query.since?.offset ?? 0, query.limit, query.reverse ? '1' : '0')
+      query.since?.epoch ?? '', query.since?.offset ?? 0, query.limit, query.reverse ? '1' : '0').catch((err) => { throw refusalOf(redis, err) })
     const publications: StoredPublication[] = []
     for (const [id, fields] of entries) {
       // a kept entry that does not verify (written by someone else) is left out: the gap it leaves is seen by the reader
@@ -130,7 +130,7 @@ export class RedisHistory implements HistoryStore {
   /** The scripts, defined once per connection: ioredis sends EVALSHA and falls back to EVAL after a Redis restart. */
   #commands (): Redis & HistoryCommands {
     const redis = this.#options.client()
-    if (redis === undefined || redis.status !== 'ready') throw new Error('redis broker unavailable')
+    if (redis === undefined || redis.status !== 'ready') throw new BrokerUnavailableError('redis')
     if (!this.#defined.has(redis)) {
       redis.defineCommand('hubHistoryAppend', { lua: APPEND })
       redis.defineCommand('hubHistoryRead', { numberOfKeys: 2, lua: READ })

@@ -5,7 +5,8 @@ import { redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
 import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { ResyncReason } from './resync.js'
-import { closeRedisClient, corkForTick, openRedisPair } from './redis-client.js'
+import { BrokerUnavailableError } from './broker-unavailable.js'
+import { closeRedisClient, corkForTick, openRedisPair, refusalOf } from './redis-client.js'
 import { RedisHistory } from './redis-history.js'
 import { RedisPresence } from './redis-presence.js'
 
@@ -200,17 +201,18 @@ export class RedisStreamsAdapter extends BrokerAdapter implements PubSubAdapter 
 
   async publish (envelope: Envelope) {
     // a publish fault alone does not refuse: the next XADD that succeeds is what clears it
-    if (!this.state.isLinked || this.#publisher === undefined) throw new Error('redis broker unavailable')
+    const publisher = this.#publisher
+    if (!this.state.isLinked || publisher === undefined) throw new BrokerUnavailableError('redis')
     if (this.state.hasFault(READ_FAULT)) throw new Error('redis stream cannot be read')
     const { stream, maxLength } = this.#options
-    corkForTick(this.#publisher)
+    corkForTick(publisher)
     try {
       // '~' lets Redis trim whole macro nodes, which is much cheaper than an exact length
-      await this.#publisher.xadd(stream, 'MAXLEN', '~', maxLength, '*', FIELD, this.encode(envelope))
+      await publisher.xadd(stream, 'MAXLEN', '~', maxLength, '*', FIELD, this.encode(envelope))
     } catch (err) {
       // an error reply on a live connection (WRONGTYPE, OOM, NOPERM) would go on failing: degrade until it clears
       if ((err as Error).name === 'ReplyError') this.#publishFailed(err as Error)
-      throw err
+      throw refusalOf(publisher, err)
     }
     this.state.clear(PUBLISH_FAULT)
   }

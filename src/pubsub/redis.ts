@@ -4,7 +4,8 @@ import { redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
 import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { UnconfirmedPublishError } from './drop-reason.js'
-import { closeRedisClient, corkForTick, openRedisPair } from './redis-client.js'
+import { BrokerUnavailableError } from './broker-unavailable.js'
+import { closeRedisClient, corkForTick, openRedisPair, refusalOf } from './redis-client.js'
 import { RedisChannels } from './redis-channels.js'
 import { RedisHistory } from './redis-history.js'
 import { RedisPresence } from './redis-presence.js'
@@ -97,16 +98,19 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   }
 
   async publish (envelope: Envelope) {
+    const publisher = this.#publisher
     // with our own subscription down, the sender's instance would miss its own broadcast: refuse it whole
-    if (!this.isConnected || this.#publisher === undefined) throw new Error('redis broker unavailable')
+    if (!this.isConnected || publisher === undefined) throw new BrokerUnavailableError('redis')
     const target = envelope.target
-    corkForTick(this.#publisher)
-    if (target.kind === 'channel') {
-      // a channel nobody subscribes to right now is legitimately received by no one
-      await this.#publisher.publish(this.#channels.key(target.channel), this.encode(envelope))
-      return
+    corkForTick(publisher)
+    let receivers: number
+    try {
+      receivers = await publisher.publish(target.kind === 'channel' ? this.#channels.key(target.channel) : this.#options.channel, this.encode(envelope))
+    } catch (err) {
+      throw refusalOf(publisher, err)
     }
-    const receivers = await this.#publisher.publish(this.#options.channel, this.encode(envelope))
+    // a channel nobody subscribes to right now is legitimately received by no one
+    if (target.kind === 'channel') return
     // our own subscription counts, so 0 means it is gone (Redis dropped it, e.g. past its output-buffer limit)
     // although its 'close' has not reached us yet: nobody got this one, and we must re-subscribe
     if (receivers === 0) {

@@ -5,7 +5,10 @@ export const ErrorCode = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  /** The broker did not confirm the broadcast: it is never acknowledged, though a timed-out publish may still arrive. */
+  /**
+   * The broker did not confirm the broadcast (never acknowledged, though a timed-out publish may still arrive), a
+   * channel's subscription, or a whole presence answer.
+   */
   PubSubUnavailable: -32001,
   /** `authorize` refused the action on the channel, or `channelPublish` is `server`; `data` says which. */
   NotAllowed: -32010,

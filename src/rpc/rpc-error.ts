@@ -21,6 +21,8 @@ export const internalError = () => new RpcError(ErrorCode.InternalError, 'Intern
 export const pubsubUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'Broadcast not confirmed: pub/sub unavailable', undefined, cause)
 /** The broker did not confirm the channel's subscription, so no message could be promised to arrive. */
 export const subscribeUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'Subscription not confirmed: pub/sub unavailable', undefined, cause)
+/** Presence could not be read whole (the broker is away, an instance did not answer): never a partial count. */
+export const presenceUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'Presence not confirmed: pub/sub unavailable', undefined, cause)
 export const notAllowed = (data: { action: string, channel: string, reason: string }) => new RpcError(ErrorCode.NotAllowed, 'Not allowed', data)
 export const tooManyChannels = (limit: number) => new RpcError(ErrorCode.TooManyChannels, 'Too many channels', { limit })
 export const unrecoverablePosition = (current: { epoch: string, offset: number }) => new RpcError(ErrorCode.UnrecoverablePosition, 'Unrecoverable position', current)

@@ -90,7 +90,7 @@ for (const [name, env] of ADAPTERS) {
       { offset: 9, epoch }
     ]
     for (const recover of attempts) {
-      const answer = (await rpc(client, 'subscribe', { channel: `c`, recover })).result
+      const answer = (await rpc(client, 'subscribe', { channel: 'c', recover })).result
       assert.deepEqual([answer.recovered, answer.offset, offsets(answer.publications)], [false, 8, [6, 7, 8]], JSON.stringify(recover))
       await rpc(client, 'unsubscribe', { channel: 'c' })
     }

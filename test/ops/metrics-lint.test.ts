@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { DROPPED_METRICS } from '../../plugins/metrics.js'
 import { connect } from '../helpers/client.js'
@@ -27,4 +28,16 @@ test('promtool check metrics finds nothing to say about a live instance\'s /metr
   assert.equal(metricValue(text, 'ws_max_connections'), 500)
   assert.equal(metricValue(text, 'ws_max_total_buffered_bytes'), 8_388_608)
   assert.ok(metricValue(text, 'ws_memory_limit_bytes')! > 0)
+})
+
+test('docs/operations.md has a row for every series /metrics exports, and none for a series it does not', async (t) => {
+  const { http } = await startServer(t)
+  const exported = [...(await fetchMetrics(http)).matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]!)
+  const doc = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8')
+  const reference = doc.slice(doc.indexOf('### Metrics reference'), doc.indexOf('## Shutdown'))
+  // the first cell of each row names one series or several
+  const documented = reference.split('\n').filter((line) => line.startsWith('| `'))
+    .flatMap((line) => [...line.split(' | ')[0]!.matchAll(/`([a-z0-9_]+)`/g)].map((match) => match[1]!))
+  assert.deepEqual(exported.filter((name) => !documented.includes(name)), [], 'exported but not documented')
+  assert.deepEqual(documented.filter((name) => !exported.includes(name)), [], 'documented but not exported')
 })

@@ -8,7 +8,8 @@ export interface MetricsRouteOptions {
 }
 
 export default async function metricsRoute (scope: FastifyInstance, { registry, authenticate }: MetricsRouteOptions) {
-  scope.get('/metrics', { onRequest: authenticate }, async (_request, reply) => {
+  // scrapes come every few seconds: an info line each would drown the log
+  scope.get('/metrics', { onRequest: authenticate, logLevel: 'warn' }, async (_request, reply) => {
     reply.type(registry.contentType)
     return registry.metrics()
   })

@@ -7,7 +7,7 @@ import { Commands } from './channels/commands.js'
 import type { WsOptions } from './config/options.js'
 import { fastPath } from './fast-path/index.js'
 import { WsHub } from './handle.js'
-import { autoBudgetBytes } from './hub/buffer-budget.js'
+import { autoBudgetBytes, usableMemoryBytes } from './hub/buffer-budget.js'
 import { Hub } from './hub/hub.js'
 import type { Logger } from './logger.js'
 import { WsMetrics } from './metrics.js'
@@ -55,7 +55,10 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     pubsubConnected: (): boolean => adapter.isConnected,
     bufferedBytes: (): number => hub.budget.total,
     channels: (): number => channels.subscriptions.channelCount,
-    subscriptions: (): number => channels.subscriptions.size
+    subscriptions: (): number => channels.subscriptions.size,
+    maxConnections: (): number => options.maxConnections,
+    maxTotalBufferedBytes: (): number => hub.budget.maxBytes,
+    memoryLimitBytes: usableMemoryBytes
   })
   const hub: Hub = new Hub({
     instanceId: options.instanceId,

@@ -13,6 +13,10 @@ export interface MetricsSources {
   /** Channels with a local subscriber, and (client, channel) pairs; zero when not given. */
   channels?: () => number
   subscriptions?: () => number
+  /** The limits the gauges above are measured against; absent ones are not exported. */
+  maxConnections?: () => number
+  maxTotalBufferedBytes?: () => number
+  memoryLimitBytes?: () => number
 }
 
 /** Every `ws_*` series. Hot paths hold the bound children, never look labels up per message. */
@@ -38,6 +42,9 @@ export class WsMetrics {
   readonly subscriptions: Gauge
   readonly channelMessages: Counter
   readonly subscribeDuration: Histogram
+  readonly maxConnections: Gauge | undefined
+  readonly maxTotalBufferedBytes: Gauge | undefined
+  readonly memoryLimitBytes: Gauge | undefined
 
   constructor (registry: Registry, sources: MetricsSources) {
     const registers = [registry]
@@ -117,6 +124,26 @@ export class WsMetrics {
       help: 'Time until the adapter confirmed a channel subscription (first local subscriber of a channel)',
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers
+    })
+    // the limits as series, so an alert divides by the configured value instead of repeating it
+    const { maxConnections, maxTotalBufferedBytes, memoryLimitBytes } = sources
+    this.maxConnections = maxConnections && new Gauge({
+      name: 'ws_max_connections',
+      help: 'WS_MAX_CONNECTIONS: connections this instance accepts before upgrades get 503',
+      registers,
+      collect () { this.set(maxConnections()) }
+    })
+    this.maxTotalBufferedBytes = maxTotalBufferedBytes && new Gauge({
+      name: 'ws_max_total_buffered_bytes',
+      help: 'The buffer budget ws_buffered_bytes is held to (WS_MAX_TOTAL_BUFFERED_BYTES, or the automatic one)',
+      registers,
+      collect () { this.set(maxTotalBufferedBytes()) }
+    })
+    this.memoryLimitBytes = memoryLimitBytes && new Gauge({
+      name: 'ws_memory_limit_bytes',
+      help: 'Memory this process may use: its cgroup (container) limit, else the machine\'s memory',
+      registers,
+      collect () { this.set(memoryLimitBytes()) }
     })
   }
 }

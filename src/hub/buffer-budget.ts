@@ -8,10 +8,14 @@ import type { Client } from './client.js'
  * V8 string (src/hub/frame.ts) and a heap that fills with them ends the process instead of a client.
  */
 export function autoBudgetBytes (): number {
+  return Math.floor(Math.min(usableMemoryBytes() / 4, getHeapStatistics().heap_size_limit / 2))
+}
+
+/** The memory this process may use: its cgroup (container) limit when there is one below the machine's, else the machine's. */
+export function usableMemoryBytes (): number {
   const machine = totalmem()
   const constrained = process.constrainedMemory?.() ?? 0
-  const usable = constrained > 0 && constrained < machine ? constrained : machine
-  return Math.floor(Math.min(usable / 4, getHeapStatistics().heap_size_limit / 2))
+  return constrained > 0 && constrained < machine ? constrained : machine
 }
 
 /** What a client offers the budget: its unsent bytes as last sampled, and whether it can still receive. */

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis'
-import type { Envelope } from '../pubsub/envelope.js'
+import { BrokerUnavailableError } from './broker-unavailable.js'
+import type { Envelope } from './envelope.js'
+import { refusalOf } from './redis-client.js'
 import { newEpoch } from './epoch.js'
 import type { Position } from './position.js'
 import type { HistoryPage, HistoryPolicy, HistoryQuery, HistoryStore, StoredPublication } from './history-store.js'

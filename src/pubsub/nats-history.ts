@@ -248,7 +248,7 @@ export class NatsHistory implements HistoryStore {
     this.#last.set(channel, last)
   }
 
-  append (channel: string, _policy: HistoryPolicy, envelope: Envelope): Promise<Position> {
+  async append (channel: string, _policy: HistoryPolicy, envelope: Envelope): Promise<Position> {
     // refused at once while down, not queued behind the channel's other appends
     this.#ready()
     const data = this.#options.encode(envelope)

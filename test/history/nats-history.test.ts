@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
+import Fastify from 'fastify'
+import wsServer from '../../src/index.js'
 import { startBroker, type Broker } from '../helpers/brokers.js'
 import { runServer, spawnServer } from '../helpers/child.js'
 import { connect, type TestClient } from '../helpers/client.js'
@@ -173,6 +175,15 @@ test('with history configured, start-up is refused when the NATS server has no J
   const server = await spawnServer(t, env)
   const configured = await server.waitForLog((line) => line.msg === 'PubSub adapter configured')
   assert.equal(configured.connected, true)
+})
+
+test('a history rule on nats without historySize is refused at start-up, naming WS_HISTORY_SIZE', async (t) => {
+  const app = Fastify({ logger: false })
+  t.after(() => app.close())
+  // refused before any connection is tried: the port is never dialled
+  await assert.rejects(async () => { await app.register(wsServer, { pubsubAdapter: 'nats', natsUrl: 'nats://127.0.0.1:1', history: () => ({ size: 10 }) }).ready() }, {
+    message: 'channel history is configured (historySize 0, a history rule) but the nats adapter keeps no history; on nats a history rule needs WS_HISTORY_SIZE (historySize) > 0, the most any channel keeps'
+  })
 })
 
 test('history survives nats-server kill -9 and restart on its store; publishes during the outage answer -32001', { timeout: 60_000 }, async (t) => {

@@ -164,6 +164,34 @@ test('the history method on nats: limit, reverse and since over a trimmed channe
   assert.deepEqual((await call(publisher, 'publish', { channel: 'fresh', data: 1 })).result, { channel: 'fresh', published: true, offset: 1, epoch: empty.epoch })
 })
 
+test('a host rule keeps fewer than the stream for its channels: reads and recovery see only its newest', { timeout: 60_000 }, async (t) => {
+  const nats = await startJetStream(t)
+  if (!nats) return
+  const app = Fastify({ logger: false })
+  t.after(() => app.close())
+  const env = historyEnv(nats, 100)
+  await app.register(wsServer, {
+    pubsubAdapter: 'nats',
+    natsUrl: nats.url,
+    pubsubChannel: env.WS_PUBSUB_CHANNEL!,
+    historySize: 100,
+    history: (channel) => channel === 'small' ? { size: 3 } : undefined
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws`
+  const publisher = await connect(t, url)
+  await publishMany(publisher, 'small', 10, 'small')
+  await publishMany(publisher, 'large', 10, 'large')
+  const small = (await call(publisher, 'history', { channel: 'small' })).result
+  const large = (await call(publisher, 'history', { channel: 'large' })).result
+  assert.deepEqual(small.publications.map((p: Publication) => p.offset), [8, 9, 10])
+  assert.deepEqual(large.publications.map((p: Publication) => p.offset), range(1, 10))
+  const answer = await call(publisher, 'history', { channel: 'small', since: { offset: 5, epoch: small.epoch } })
+  assert.deepEqual(answer.error, { code: -32012, message: 'Unrecoverable position', data: { epoch: small.epoch, offset: 10 } })
+  const { result: recovered } = await call(publisher, 'subscribe', { channel: 'small', recover: { offset: 5, epoch: small.epoch } })
+  assert.deepEqual({ recovered: recovered.recovered, offsets: recovered.publications.map((p: Publication) => p.offset) }, { recovered: false, offsets: [8, 9, 10] })
+})
+
 test('with history configured, start-up is refused when the NATS server has no JetStream, and says so', { timeout: 30_000 }, async (t) => {
   const nats = await startBroker(t, 'nats')
   if (!nats) return

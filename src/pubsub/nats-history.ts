@@ -205,7 +205,8 @@ export class NatsHistory implements HistoryStore {
     })().catch((err) => this.#options.log.error({ err, stream: this.#stream }, 'NATS history consumer failed'))
     ;(async () => {
       for await (const status of await messages.status()) {
-        // the stream was deleted under us: recreate it (a new epoch for every channel) and follow the new one
+        // the stream was deleted under us (nats.js reports it after two missed heartbeats, and would retry the old
+        // one forever): recreate it, a new epoch for every channel, and follow it
         if (status.type === ConsumerEvents.StreamNotFound && generation === this.#generation && !this.#closing) {
           this.#reattach()
           return

@@ -190,6 +190,9 @@ test('a host rule keeps fewer than the stream for its channels: reads and recove
   assert.deepEqual(answer.error, { code: -32012, message: 'Unrecoverable position', data: { epoch: small.epoch, offset: 10 } })
   const { result: recovered } = await call(publisher, 'subscribe', { channel: 'small', recover: { offset: 5, epoch: small.epoch } })
   assert.deepEqual({ recovered: recovered.recovered, offsets: recovered.publications.map((p: Publication) => p.offset) }, { recovered: false, offsets: [8, 9, 10] })
+  // gone before the app closes, which would otherwise wait out its shutdown timeout for this client
+  publisher.ws.terminate()
+  await publisher.closed
 })
 
 test('with history configured, start-up is refused when the NATS server has no JetStream, and says so', { timeout: 30_000 }, async (t) => {

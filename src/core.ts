@@ -86,7 +86,9 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
   })
   const policies = new HistoryPolicies({ size: options.historySize, ttlMs: options.historyTtlMs }, deps.history)
   if (policies.mayKeep && adapter.history === undefined) {
-    throw new Error(`channel history is configured (historySize ${options.historySize}${deps.history === undefined ? '' : ', a history rule'}) but the ${adapter.name} adapter keeps no history`)
+    // the nats stream is sized by historySize, which a rule can only lower: a rule alone leaves it with no store
+    const hint = adapter.name === 'nats' ? '; on nats a history rule needs WS_HISTORY_SIZE (historySize) > 0, the most any channel keeps' : ''
+    throw new Error(`channel history is configured (historySize ${options.historySize}${deps.history === undefined ? '' : ', a history rule'}) but the ${adapter.name} adapter keeps no history${hint}`)
   }
   const fanout = new Fanout(adapter, hub, metrics, { maxPayloadBytes: options.maxPayloadBytes })
   const channels: Channels = new Channels({

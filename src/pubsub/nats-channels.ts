@@ -1,6 +1,14 @@
 import type { NatsConnection, Subscription } from 'nats'
 
 /**
+ * `<plain>.<channel>`: a channel's dots split it into subject tokens. A name that would make an empty token
+ * (`a..b`, a leading or trailing dot) is not a valid subject, so it travels base64url-encoded as `<encoded>.<name>`.
+ */
+export function channelSubject (channel: string, plain: string, encoded: string): string {
+  return channel.split('.').includes('') ? `${encoded}.${Buffer.from(channel).toString('base64url')}` : `${plain}.${channel}`
+}
+
+/**
  * The per-channel subjects one NATS connection holds. nats.js sends each SUB at once and resubscribes them after a
  * reconnect by itself; only a fresh connection (after nats.js gave up) needs `attach`. The adapter confirms with
  * one flush round trip per event-loop turn, whatever number of channels were added in it.
@@ -16,14 +24,9 @@ export class NatsChannels {
     this.#receive = receive
   }
 
-  /**
-   * `<subject>.ch.<channel>`: a channel's dots split it into subject tokens. A name that would make an empty token
-   * (`a..b`, a leading or trailing dot) is not a valid subject, so it travels base64url-encoded under `.chx.`.
-   */
+  /** `<subject>.ch.<channel>`, or `<subject>.chx.<base64url>` for a name that is not a valid subject (see `channelSubject`). */
   subjectOf (channel: string): string {
-    return channel.split('.').includes('')
-      ? `${this.#subject}.chx.${Buffer.from(channel).toString('base64url')}`
-      : `${this.#subject}.ch.${channel}`
+    return channelSubject(channel, `${this.#subject}.ch`, `${this.#subject}.chx`)
   }
 
   add (connection: NatsConnection, channel: string) {

@@ -6,6 +6,7 @@ import { natsConnectOptions, redactUrl } from './broker-url.js'
 import type { Envelope } from './envelope.js'
 import { BrokerAdapter, type BrokerOptions } from './broker-adapter.js'
 import { NatsChannels } from './nats-channels.js'
+import { JetStreamMissingError, NatsHistory } from './nats-history.js'
 import { NatsPresence } from './nats-presence.js'
 
 export interface NatsAdapterOptions extends BrokerOptions {
@@ -19,6 +20,8 @@ const CONNECTION_GONE = new Set<string>([ErrorCode.Disconnect, ErrorCode.Connect
 /**
  * NATS core pub/sub on one connection. nats.js reconnects and resubscribes by itself once it has
  * connected; until the first connection, and after it gives up, this adapter retries with the same backoff.
+ * With history configured, channel history lives in a JetStream stream (see nats-history.ts), and the adapter
+ * is up only once that stream and its live consumer are.
  */
 export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
   readonly name = 'nats' as const
@@ -28,9 +31,15 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
   #retryTimer: NodeJS.Timeout | undefined
   #closing = false
   #flushing: Promise<void> | undefined
+  #wasUp = false
+  /** Why the first connection was refused for good (no JetStream for history): `connect` rejects with it. */
+  #startError: Error | undefined
+  #warnedNoJetStream = false
   /** Each hub channel is a subject of its own, so an instance only receives the channels it has subscribers for. */
   readonly #channels: NatsChannels
   readonly presence: NatsPresence
+  /** Channel history on JetStream, when `historySize` > 0; its `append` also delivers, through the live consumer. */
+  readonly history: NatsHistory | undefined
 
   constructor (options: NatsAdapterOptions) {
     super(options.log, { adapter: 'nats', url: redactUrl(options.url), subject: options.subject }, options.signingKeys)
@@ -44,11 +53,32 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
       isLinked: () => this.isConnected,
       log: options.log
     })
+    this.history = options.historySize > 0
+      ? new NatsHistory({
+        subject: options.subject,
+        size: options.historySize,
+        ttlMs: options.historyTtlMs,
+        timeoutMs: options.publishTimeoutMs,
+        log: options.log,
+        url: redactUrl(options.url),
+        // refused while down, like a publish: the live consumer may not be following the stream
+        isUp: () => this.isConnected,
+        encode: (envelope) => this.encode(envelope),
+        decode: (data) => this.decodeKept(data),
+        receive: (data, position, channel) => this.inbox.receivePositioned(data, position, channel)
+      })
+      : undefined
   }
 
+  /** Rejects only when history is configured and the server has no JetStream: that server can never serve it. */
   async connect () {
     this.#dial()
     await this.state.firstAttempt(this.#options.connectTimeoutMs)
+    const refused = this.#startError
+    if (refused !== undefined) {
+      await this.close()
+      throw refused
+    }
   }
 
   #dial () {
@@ -88,6 +118,7 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
 
   /**
    * The SUB is confirmed once the server answered a PING sent after it; only then do other instances' messages reach us.
+   * With history, the stream is then created or updated and the live consumer (re)started.
    * A confirmation that fails or hangs on a connection nats.js still holds is tried again, or the adapter would stay down.
    */
   async #confirm (connection: NatsConnection) {
@@ -96,9 +127,23 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
       await Promise.race([connection.flush(), new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error('nats did not answer a PING in time')), this.#options.connectTimeoutMs)
       })])
+      await this.history?.attach(connection)
       this.#attempt = 0
+      this.#wasUp = true
+      this.#warnedNoJetStream = false
       this.state.up()
     } catch (err) {
+      if (err instanceof JetStreamMissingError) {
+        if (!this.#wasUp) {
+          // at start-up this is a configuration error, not an outage: the server refuses to start
+          this.#startError = err
+          this.state.down(err)
+          return
+        }
+        // a server restarted without JetStream: said once, then retried like any outage
+        if (!this.#warnedNoJetStream) this.#options.log.error({ err: err.message }, 'NATS channel history unavailable')
+        this.#warnedNoJetStream = true
+      }
       this.state.down(err as Error)
       if (this.#closing || connection.isClosed()) return
       this.#retryTimer = setTimeout(() => { this.#confirm(connection).catch(() => {}) }, backoffDelay(++this.#attempt, this.#options.reconnect)).unref()
@@ -183,6 +228,7 @@ export class NatsAdapter extends BrokerAdapter implements PubSubAdapter {
     this.#closing = true
     clearTimeout(this.#retryTimer)
     await this.presence.close()
+    await this.history?.close()
     const connection = this.#connection
     this.#connection = undefined
     if (connection !== undefined && !connection.isClosed()) await connection.close()

@@ -17,8 +17,8 @@ export interface ResyncParams {
   channels: string[]
 }
 
-/** What a follower saw, in arrival order: a live message, or the answer to one of its calls. */
-export type Seen = { kind: 'message', params: Positioned } | { kind: 'answer', id: string }
+/** What a follower saw, in arrival order: a live message, a resync, or the answer to one of its calls. */
+export type Seen = { kind: 'message', params: Positioned } | { kind: 'resync', params: ResyncParams } | { kind: 'answer', id: string }
 
 interface Watcher {
   check: () => boolean
@@ -30,7 +30,7 @@ let followers = 0
 /**
  * A client that makes calls while channel messages stream in: one reader takes every frame, answers go to their
  * call, `message` notifications to `messages` and `resync` ones to `resyncs`, and `log` keeps the arrival order
- * of both kinds, so a test can tell a message that came before an answer from one that came after it.
+ * of all three, so a test can tell a message that came before an answer (or a resync) from one that came after it.
  */
 export class Follower {
   readonly client: TestClient
@@ -55,6 +55,16 @@ export class Follower {
     const answered = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }))
     this.client.send({ jsonrpc: '2.0', id, method, params })
     return answered
+  }
+
+  /** The last message that came before the first resync: where a client that was told to resync recovers from. */
+  get positionAtResync (): Positioned | undefined {
+    let last: Positioned | undefined
+    for (const seen of this.log) {
+      if (seen.kind === 'resync') return last
+      if (seen.kind === 'message') last = seen.params
+    }
+    return undefined
   }
 
   /**
@@ -98,6 +108,7 @@ export class Follower {
         this.log.push({ kind: 'message', params: frame.params })
       } else if (frame.method === 'resync') {
         this.resyncs.push(frame.params)
+        this.log.push({ kind: 'resync', params: frame.params })
       } else if (typeof frame.id === 'string' && this.#calls.has(frame.id)) {
         this.log.push({ kind: 'answer', id: frame.id })
         const call = this.#calls.get(frame.id)!
@@ -129,7 +140,8 @@ export interface Ack {
 
 /**
  * A client publishing `<tag>-<n>` to one channel, one at a time, each after the previous answer, until stopped or
- * `max` were sent. Every answer is sorted: `acked` (with its position) or `refused` (the whole error).
+ * `max` were sent. Every answer is sorted: `acked` (with its position) or `refused` (the whole error). After a
+ * refusal it waits `refusedPauseMs`, so that a loop against a broker that is away does not spin through `max`.
  */
 export class PublishLoop {
   readonly acked: Ack[] = []
@@ -139,9 +151,9 @@ export class PublishLoop {
   readonly #waiters = new Set<{ count: number, resolve: () => void }>()
   #stopped = false
 
-  constructor (publisher: Follower, channel: string, tag: string, max: number) {
+  constructor (publisher: Follower, channel: string, tag: string, max: number, refusedPauseMs = 0) {
     this.#publisher = publisher
-    this.done = this.#run(channel, tag, max)
+    this.done = this.#run(channel, tag, max, refusedPauseMs)
   }
 
   get sent (): number {
@@ -172,12 +184,13 @@ export class PublishLoop {
     })
   }
 
-  async #run (channel: string, tag: string, max: number) {
+  async #run (channel: string, tag: string, max: number, refusedPauseMs: number) {
     for (let n = 0; n < max && !this.#stopped; n++) {
       const data = `${tag}-${n}`
       const answer = await this.#publisher.call('publish', { channel, data })
       if (answer.result !== undefined) this.acked.push({ offset: answer.result.offset, epoch: answer.result.epoch, data })
       else this.refused.push(answer.error)
+      if (answer.error !== undefined && refusedPauseMs > 0) await new Promise((resolve) => setTimeout(resolve, refusedPauseMs))
       for (const waiter of [...this.#waiters]) {
         if (this.acked.length >= waiter.count) {
           this.#waiters.delete(waiter)

@@ -26,6 +26,8 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   #subscriber: Redis | undefined
   #publisherReady = false
   #subscribed = false
+  /** A SUBSCRIBE of every held channel is in flight on a fresh subscriber connection. */
+  #subscribing = false
   #closing = false
   /** Each hub channel is a Redis channel of its own, so an instance only receives the channels it has subscribers for. */
   readonly #channels: RedisChannels
@@ -56,7 +58,7 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
   }
 
   async connect () {
-    const { url, channel, reconnect, connectTimeoutMs, publishTimeoutMs, log } = this.#options
+    const { url, reconnect, connectTimeoutMs, publishTimeoutMs } = this.#options
     const { publisher, listener: subscriber, lastError } = openRedisPair({
       url, reconnect, connectTimeoutMs, publishTimeoutMs, names: { publisher: 'ws-hub-pub', listener: 'ws-hub-sub' }
     })
@@ -66,31 +68,53 @@ export class RedisAdapter extends BrokerAdapter implements PubSubAdapter {
     publisher.on('ready', () => {
       this.#publisherReady = true
       this.presence.renew().catch(() => {})
+      this.#resubscribe()
       this.#up()
     })
     publisher.on('close', () => {
       this.#publisherReady = false
       if (!this.#closing) this.state.down(lastError())
     })
-    subscriber.on('ready', () => {
-      // every channel held goes back in the same SUBSCRIBE, confirmed before the adapter reports connected
-      subscriber.subscribe(channel, ...this.#channels.held()).then(() => {
-        this.#subscribed = true
-        this.#up()
-      }, (err: Error) => {
-        // a connection that dropped meanwhile is handled by 'close'; a refusal (ACL, say) needs a human
-        if (subscriber.status === 'ready') log.error({ err, channel }, 'redis refused the subscription')
-      })
-    })
+    subscriber.on('ready', () => this.#resubscribe())
     subscriber.on('close', () => {
       this.#subscribed = false
+      this.#subscribing = false
       if (!this.#closing) this.state.down(lastError())
     })
     // the Buffer variant hands over the payload bytes as they came off the socket
-    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.inbox.receive(message))
+    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
+      // a message can come in the same read as the SUBSCRIBE reply, before the reply's promise callback has run:
+      // the subscription is up, and the resync must reach clients before this message does
+      if (this.#subscribing) this.#confirmed()
+      this.inbox.receive(message)
+    })
 
     this.presence.start()
     await this.state.firstAttempt(connectTimeoutMs)
+  }
+
+  /**
+   * Every channel held goes back in one SUBSCRIBE, once both connections are ready. Receiving waits for publishing
+   * because the adapter comes up, and tells clients to resync, only when both are: a message received before that
+   * would reach clients ahead of their resync, and a client recovering from its last position would skip the gap.
+   */
+  #resubscribe () {
+    const subscriber = this.#subscriber!
+    if (!this.#publisherReady || subscriber.status !== 'ready' || this.#subscribed || this.#subscribing) return
+    this.#subscribing = true
+    const { channel, log } = this.#options
+    subscriber.subscribe(channel, ...this.#channels.held()).then(() => this.#confirmed(), (err: Error) => {
+      this.#subscribing = false
+      // a connection that dropped meanwhile is handled by 'close'; a refusal (ACL, say) needs a human
+      if (subscriber.status === 'ready') log.error({ err, channel }, 'redis refused the subscription')
+    })
+  }
+
+  #confirmed () {
+    if (!this.#subscribing) return
+    this.#subscribing = false
+    this.#subscribed = true
+    this.#up()
   }
 
   #up () {

@@ -118,9 +118,13 @@ export class Dispatcher<C = unknown> {
     if (message.length === 0) return this.#error(null, invalidRequest())
     // one answer for the whole batch, before any of it runs: a batch is all-or-nothing at this bound
     if (message.length > this.#maxBatchLength) return this.#error(null, invalidRequest({ maxBatchLength: this.#maxBatchLength }))
-    const replies = message.map((item) => this.#call(item, client))
+    // each member's after-reply work runs as its own answer is worked out: a later member may be waiting for it
+    const replies = message.map((item) => {
+      const answer = this.#call(item, client)
+      return answer instanceof Promise ? answer.then(settleNow) : settleNow(answer)
+    })
     return Promise.all(replies).then((all) => {
-      const answered = all.map(settleNow).filter((reply) => reply !== undefined)
+      const answered = all.filter((reply) => reply !== undefined)
       // §6: a batch of notifications only gets nothing back, not an empty array
       return answered.length === 0 ? undefined : `[${answered.join(',')}]`
     })

@@ -229,3 +229,19 @@ test('a history outlives its TTL by nothing: after it, the epoch is new and an o
   const answer = (await rpc(client, 'subscribe', { channel: 'brief', recover: { offset: 1, epoch: published.epoch } })).result
   assert.deepEqual([answer.recovered, answer.epoch, answer.offset, answer.publications], [false, epoch, 0, []])
 })
+
+test('in a batch, a recovering subscribe, a publish and an unsubscribe of one channel are all answered, in order', async (t) => {
+  const { url } = await start(t, {})
+  const client = await connect(t, url)
+  const { epoch } = (await rpc(client, 'history', { channel: 'b', limit: 0 })).result
+  client.send([
+    { jsonrpc: '2.0', id: 1, method: 'subscribe', params: { channel: 'b', recover: { offset: 0, epoch } } },
+    { jsonrpc: '2.0', id: 2, method: 'publish', params: { channel: 'b', data: 'x' } },
+    { jsonrpc: '2.0', id: 3, method: 'unsubscribe', params: { channel: 'b' } }
+  ])
+  const frames = [await client.next()]
+  while (!Array.isArray(frames.at(-1))) frames.push(await client.next())
+  const batch = frames.at(-1) as Array<{ id: number, result: Record<string, unknown> }>
+  assert.deepEqual(batch.map((answer) => [answer.id, answer.result.subscribed ?? answer.result.published]), [[1, true], [2, true], [3, false]])
+  assert.equal(batch[0]!.result.recovered, true)
+})

@@ -25,11 +25,13 @@ const NO_RESPONDERS = 503
  * Presence on plain NATS (no JetStream): each instance keeps its members to itself, and a read asks every other
  * live instance for its own, one request each on `<subject>.presence.ask.<owner>`.
  *
- * Who to ask comes from `<subject>.presence.hello`: each instance says it is there when it connects (as a request,
- * which every instance already there answers with the instances it knows), again three times per lease and after
- * each reconnect, and says goodbye on a clean close. An instance not heard from for a lease is forgotten. A member
- * joins only after a flush that follows the hello on the same connection, so the instances it may show on knew of
- * its instance before it could be counted.
+ * Who to ask comes from hellos on `<subject>.presence.hello`: each instance subscribes to them before it says its
+ * own, says it when it connects, again three times per lease and after each reconnect, and answers a hello from an
+ * instance it did not know with one of its own, so two instances that start at once learn of each other. A starting
+ * instance also asks on `<subject>.presence.roll` who is there (every instance answers with the ones it knows), and
+ * reads wait for those answers. It says goodbye on a clean close; one not heard from for a lease is forgotten. A
+ * member joins only after a flush that follows the hello on the same connection, and a read begins with a flush of
+ * its own, so a reader has taken in every hello the server routed before it began.
  *
  * A read never leaves out an instance silently: one that does not answer in time fails the read (-32001 above us),
  * and only NATS itself may say an instance is gone. It does so at once when a process dies (its socket closes, its
@@ -56,6 +58,11 @@ export class NatsRollCall {
     return `${this.#options.subject}.presence.hello`
   }
 
+  /** Where a starting instance asks who is there (a request, answered with each one's list). */
+  get #rollSubject () {
+    return `${this.#options.subject}.presence.roll`
+  }
+
   #askSubject (owner: string) {
     return `${this.#options.subject}.presence.ask.${owner}`
   }
@@ -66,9 +73,12 @@ export class NatsRollCall {
     this.#connection = connection
     // the ask subscription goes first: an instance that hears our hello may ask us at once
     this.#subscriptions.push(connection.subscribe(this.#askSubject(this.#options.owner), { callback: (err, msg) => { if (err === null) this.#answer(msg) } }))
-    this.#greeted = this.#greet(connection)
-    // after the hello, or our own subscription would take it and no one would ever say "no responders"
+    // hellos are heard before ours goes out: of two instances starting at once, one hears the other's, and answers it
     this.#subscriptions.push(connection.subscribe(this.#helloSubject, { callback: (err, msg) => { if (err === null) this.#heard(msg) } }))
+    this.#greeted = this.#greet(connection)
+    this.beat()
+    // after the roll call went out, or our own subscription would take it and no one would ever say "no responders"
+    this.#subscriptions.push(connection.subscribe(this.#rollSubject, { callback: (err, msg) => { if (err === null) this.#heard(msg) } }))
     this.#timer ??= setInterval(() => this.beat(), Math.max(100, Math.floor(this.#options.leaseMs / 3))).unref()
   }
 
@@ -98,7 +108,7 @@ export class NatsRollCall {
         if ([...this.#peers.keys()].every((peer) => answered.has(peer))) done()
       }
     })
-    connection.publish(this.#helloSubject, JSON.stringify({ owner, hello: true } satisfies Call), { reply: inbox.getSubject() })
+    connection.publish(this.#rollSubject, JSON.stringify({ owner, hello: true } satisfies Call), { reply: inbox.getSubject() })
     const timer = setTimeout(done, answerTimeoutMs)
     await greeted
     clearTimeout(timer)
@@ -108,9 +118,12 @@ export class NatsRollCall {
   #heard (msg: Msg) {
     const call = parse<Call>(msg)
     if (typeof call?.owner !== 'string' || call.owner === this.#options.owner) return
+    const isNew = !this.#peers.has(call.owner)
     if (call.bye === true) this.#peers.delete(call.owner)
     else this.#peers.set(call.owner, Date.now())
     if (msg.reply !== undefined && msg.reply !== '') msg.respond(JSON.stringify({ owner: this.#options.owner, peers: this.#live() }))
+    // a newcomer that may not have heard of us (it started as we did) hears of us now
+    else if (isNew && call.bye !== true) this.beat()
   }
 
   #answer (msg: Msg) {
@@ -140,6 +153,9 @@ export class NatsRollCall {
     const connection = this.#connection
     if (connection === undefined || connection.isClosed() || !this.#options.isLinked()) throw new BrokerUnavailableError('nats')
     const { answerTimeoutMs } = this.#options
+    // a hello the server routed to us before this read began is taken in first: the PONG comes after it on our
+    // socket, so an instance whose member was already answered as joined is one we know (the callbacks run in order)
+    await withTimeout(connection.flush(), answerTimeoutMs).catch((err) => { throw new BrokerUnavailableError('nats', err) })
     const data = JSON.stringify(question)
     const answers = await Promise.all(this.#live().map(async (peer) => {
       try {
@@ -174,4 +190,10 @@ function parse<T> (msg: Msg): T | undefined {
   } catch {
     return undefined
   }
+}
+
+function withTimeout<T> (work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms) })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }

@@ -1,25 +1,39 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
-import type { Broker } from './brokers.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startBroker, type Broker } from './brokers.js'
 import type { ServerProcess } from './child.js'
 import { FAST_RECOVERY_ENV, spawnCluster } from './cluster.js'
 import type { Ack, Positioned } from './follower.js'
 
 export type RedisAdapterName = 'redis' | 'redis-streams'
+/** Every adapter that keeps history on a broker. */
+export type HistoryAdapterName = RedisAdapterName | 'nats'
+export const HISTORY_ADAPTERS: readonly HistoryAdapterName[] = ['redis', 'redis-streams', 'nats']
+
+/** The private broker an adapter needs: redis-server, or nats-server with JetStream on a store of its own. */
+export async function startHistoryBroker (t: TestContext, adapter: HistoryAdapterName): Promise<Broker | undefined> {
+  if (adapter !== 'nats') return startBroker(t, 'redis')
+  const store = await mkdtemp(join(tmpdir(), 'hub-js-'))
+  t.after(() => rm(store, { recursive: true, force: true }))
+  return startBroker(t, 'nats', ['-js', '-sd', store])
+}
 
 /** An epoch as the stores make them: 6 random bytes in base64url. */
 export const EPOCH = /^[A-Za-z0-9_-]{8}$/
 
 /**
- * `count` instances on `redis` with channel history on: 10,000 kept per channel (more than any test publishes, so
+ * `count` instances on `adapter` with channel history on: 10,000 kept per channel (more than any test publishes, so
  * nothing is trimmed unless a test asks), fast reconnects, and a publish timeout a loaded 2-core box stays under.
  */
-export function spawnHistoryCluster (t: TestContext, redis: Broker, adapter: RedisAdapterName, count: number, extra: Record<string, string> = {}): Promise<ServerProcess[]> {
+export function spawnHistoryCluster (t: TestContext, broker: Broker, adapter: HistoryAdapterName, count: number, extra: Record<string, string> = {}): Promise<ServerProcess[]> {
   return spawnCluster(t, count, {
     ...FAST_RECOVERY_ENV,
     WS_PUBSUB_ENABLED: 'true',
     WS_PUBSUB_ADAPTER: adapter,
-    WS_REDIS_URL: redis.url,
+    ...(adapter === 'nats' ? { WS_NATS_URL: broker.url } : { WS_REDIS_URL: broker.url }),
     WS_HISTORY_SIZE: '10000',
     WS_PUBSUB_PUBLISH_TIMEOUT_MS: '5000',
     ...extra

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBroker } from '../helpers/brokers.js'
 import { follow, range, type Ack } from '../helpers/follower.js'
-import { EPOCH, expectedByOffset, offsetsOf, spawnHistoryCluster, tailLogs, type RedisAdapterName } from '../helpers/history.js'
+import { EPOCH, expectedByOffset, offsetsOf, spawnHistoryCluster, tailLogs, HISTORY_ADAPTERS, startHistoryBroker } from '../helpers/history.js'
 
 const CHANNEL = 'feed'
 const MISSED = 200
 
-for (const adapter of ['redis', 'redis-streams'] as RedisAdapterName[]) {
+for (const adapter of HISTORY_ADAPTERS) {
   test(`${adapter}: a client away while ${MISSED} messages are published recovers exactly them on another instance, then takes live ones once`, { timeout: 45_000 }, async (t) => {
-    const redis = await startBroker(t, 'redis')
-    if (!redis) return
+    const broker = await startHistoryBroker(t, adapter)
+    if (!broker) return
     // the subscriber starts on a, the publisher sits on b, the subscriber comes back on c
-    const servers = await spawnHistoryCluster(t, redis, adapter, 3)
+    const servers = await spawnHistoryCluster(t, broker, adapter, 3)
     const [a, b, c] = servers
     try {
       const away = await follow(t, a!.url)

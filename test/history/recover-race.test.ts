@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBroker } from '../helpers/brokers.js'
 import { follow, PublishLoop, range, type Follower, type Positioned } from '../helpers/follower.js'
-import { EPOCH, spawnHistoryCluster, tailLogs, type RedisAdapterName } from '../helpers/history.js'
+import { EPOCH, spawnHistoryCluster, tailLogs, HISTORY_ADAPTERS, startHistoryBroker } from '../helpers/history.js'
 
 const CHANNEL = 'race'
 const ROUNDS = 1_000
@@ -20,12 +19,12 @@ function messagesBetween (follower: Follower, from: number, to: number): Positio
   return follower.log.slice(from, to).flatMap((seen) => seen.kind === 'message' ? [seen.params] : [])
 }
 
-for (const adapter of ['redis', 'redis-streams'] as RedisAdapterName[]) {
+for (const adapter of HISTORY_ADAPTERS) {
   test(`${adapter}: ${ROUNDS} unsubscribe / subscribe-with-recover rounds alternating between two instances, under publishes from both, ` +
     'see every offset once, in order', { timeout: 50_000 }, async (t) => {
-    const redis = await startBroker(t, 'redis')
-    if (!redis) return
-    const servers = await spawnHistoryCluster(t, redis, adapter, 2)
+    const broker = await startHistoryBroker(t, adapter)
+    if (!broker) return
+    const servers = await spawnHistoryCluster(t, broker, adapter, 2)
     const [a, b] = servers
     try {
       // the reader keeps one connection on each instance and moves its subscription from one to the other each round

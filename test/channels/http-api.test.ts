@@ -110,7 +110,7 @@ test('/api/openapi.json describes every route', async (t) => {
   assert.equal(response.statusCode, 200)
   const document = response.json()
   assert.equal(document.openapi.startsWith('3.'), true)
-  assert.deepEqual(Object.keys(document.paths).sort(), ['/api/broadcast', '/api/channels', '/api/channels/{channel}/presence', '/api/clients/{id}/disconnect', '/api/publish'])
+  assert.deepEqual(Object.keys(document.paths).sort(), ['/api/broadcast', '/api/channels', '/api/channels/{channel}/history', '/api/channels/{channel}/presence', '/api/clients/{id}/disconnect', '/api/publish'])
   assert.deepEqual(document.security, [{ apiKey: [] }])
 })
 

@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: compile with dev dependencies, run with production dependencies only, as a non-root user.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# a supported LTS line; package.json's engines keeps the oldest Node the suite passes on (.ci/run runs it on both)
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -29,8 +30,9 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
 EXPOSE 8080
-# slim images have no curl; node's fetch is there. 503 (broker lost) marks the container unhealthy too.
+# slim images have no curl; node's fetch is there. Liveness only: a lost broker is readiness (/health/ready), and
+# restarting the container would not bring the broker back
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.WS_PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.WS_PORT || 8080) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # exec form, no npm and no shell in between: SIGTERM reaches node, which closes clients with 1001 and exits
 CMD ["node", "dist/src/server.js"]

@@ -217,7 +217,7 @@ test('a history rule on nats without historySize is refused at start-up, naming 
   })
 })
 
-test('history survives nats-server kill -9 and restart on its store; publishes during the outage answer -32001', { timeout: 60_000 }, async (t) => {
+test('history survives nats-server killed with kill -9 for 5 s and restarted on its store; publishes during the outage answer -32001', { timeout: 60_000 }, async (t) => {
   const nats = await startJetStream(t)
   if (!nats) return
   const [a, b] = await spawnCluster(t, 2, { ...historyEnv(nats, 100), ...FAST_RECOVERY_ENV })
@@ -231,8 +231,15 @@ test('history survives nats-server kill -9 and restart on its store; publishes d
 
   await nats.kill()
   await Promise.all([waitForHealth(a!.http, 503), waitForHealth(b!.http, 503)])
-  const refused = await call(publisher, 'publish', { channel: 'log', data: 'lost' })
-  assert.deepEqual(refused.error, { code: -32001, message: 'Broadcast not confirmed: pub/sub unavailable' })
+  // the broker stays away for 5 s; every publish meanwhile is refused, none acknowledged and lost
+  const downUntil = Date.now() + 5_000
+  let attempts = 0
+  while (Date.now() < downUntil) {
+    const refused = await call(publisher, 'publish', { channel: 'log', data: `lost-${attempts++}` })
+    assert.deepEqual(refused.error, { code: -32001, message: 'Broadcast not confirmed: pub/sub unavailable' })
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  t.diagnostic(`${attempts} publishes during the 5 s outage, all answered -32001`)
   const unread = await call(publisher, 'history', { channel: 'log' })
   assert.deepEqual(unread.error, { code: -32001, message: 'History not available: pub/sub unavailable' })
 

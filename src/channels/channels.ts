@@ -114,10 +114,14 @@ export class Channels {
    * unsubscribe or a later subscribe waits for) settle once this one is released or failed.
    */
   #turn (subscription: Subscription, run: () => Promise<Subscribed>): Promise<Subscribed> {
-    const result = subscription.done.then(run, run)
+    // a subscribe that failed and took the subscription with it fails the ones queued behind it the same way
+    const result = subscription.done.then(run)
     let released!: () => void
     const done = new Promise<void>((resolve) => { released = resolve })
-    subscription.done = result.then(() => done)
+    subscription.done = result.then(() => done, (err) => {
+      // a failed answer from history leaves the subscription as it was: what follows goes on
+      if (this.subscriptions.get(subscription.client, subscription.channel) !== subscription) throw err
+    })
     subscription.done.catch(ignore)
     return result.then((subscribed) => ({
       ...subscribed,

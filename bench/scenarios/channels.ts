@@ -53,9 +53,11 @@ export interface ChannelServers {
   stop (): Promise<void>
 }
 
-/** Three processes of ours (the release build, `dist/`) or of the Socket.IO rooms peer, on one Redis. */
-export async function startServers (target: ChannelTarget, redisUrl: string): Promise<ChannelServers> {
-  const channel = `bench.${randomBytes(4).toString('hex')}`
+/**
+ * Three processes of ours (the release build, `dist/`) or of the Socket.IO rooms peer, on one Redis. `env` adds
+ * to ours (history knobs, say); `channel` is the deployment's prefix, a fresh one by default.
+ */
+export async function startServers (target: ChannelTarget, redisUrl: string, env: Record<string, string> = {}, channel = `bench.${randomBytes(4).toString('hex')}`): Promise<ChannelServers> {
   const procs: Proc[] = []
   try {
     for (let i = 0; i < INSTANCES; i++) {
@@ -71,7 +73,8 @@ export async function startServers (target: ChannelTarget, redisUrl: string): Pr
           WS_PUBSUB_ENABLED: 'true',
           WS_PUBSUB_ADAPTER: 'redis',
           WS_PUBSUB_CHANNEL: channel,
-          WS_REDIS_URL: redisUrl
+          WS_REDIS_URL: redisUrl,
+          ...env
         })
         : await startPinned(target, [process.execPath, ...PROFILE, '--import', 'tsx', PEERS[target]], port, {
           BENCH_PORT: String(port), BENCH_CHANNEL: channel, BENCH_REDIS_URL: redisUrl
@@ -139,6 +142,8 @@ export interface ChannelTrial {
   p99: number
   /** Server CPU (the three processes, not Redis) per delivered message, µs. */
   cpuUsPerMsg: number
+  /** That CPU in all, µs, from before the first publish to the end of the drain. */
+  cpuUs: number
   /** The kernel's part of that CPU (system ÷ user + system time): socket writes, wake-ups, context switches. */
   systemShare: number
   /** Per instance: messages taken off Redis, and the publishes to channels it holds. */
@@ -201,6 +206,7 @@ export async function trial (audience: Audience, rate: number, durationMs: numbe
     p50: histogram.quantile(0.5),
     p99: histogram.quantile(0.99),
     cpuUsPerMsg: usedUs / delivered,
+    cpuUs: usedUs,
     systemShare: (cpuAfter.system - cpuBefore.system) / usedUs,
     received: receivedAfter.map((n, i) => n - receivedBefore[i]!),
     relevant

@@ -16,6 +16,8 @@ export const ErrorCode = {
   TooManyChannels: -32011,
   /** `history`'s `since` is of another epoch, or older than what the channel keeps: the caller must resync. */
   UnrecoverablePosition: -32012,
+  /** `auth.refresh` did not accept the token; `data.reason` is `invalid`, `expired` or `refused`. */
+  TokenRefused: -32013,
   /** The connection sent more than its message-rate allowance. */
   RateLimited: -32029
 } as const

@@ -16,8 +16,11 @@ const REFUSED_CODES = new Set(['FAST_JWT_INVALID_CLAIM_VALUE', 'FAST_JWT_MISSING
 export async function jwtVerifier (scope: FastifyInstance, key: JwtKey, options: WsOptions): Promise<VerifyJwt> {
   const jwks = key.kind === 'jwks' ? new JwksKeys(key.url) : undefined
   // the algorithms are pinned to the key's kind: an HS token "signed" with the RSA public key as secret is refused
+  // fast-jwt checks aud and iss only when the token has them: a configured one must also be required
+  const requiredClaims = [...(options.jwtAudience === '' ? [] : ['aud']), ...(options.jwtIssuer === '' ? [] : ['iss'])]
   const verify = {
     algorithms: key.algorithms as never[],
+    requiredClaims,
     ...(options.jwtAudience === '' ? {} : { allowedAud: listOf(options.jwtAudience) }),
     ...(options.jwtIssuer === '' ? {} : { allowedIss: listOf(options.jwtIssuer) })
   }

@@ -47,7 +47,9 @@ export async function authHooks (scope: FastifyInstance, core: Core): Promise<Au
   if (jwtKey !== undefined) core.auth.useJwt(await jwtVerifier(scope, jwtKey, options))
   const authenticate = bearerHook(factory, async (token, request) => {
     try {
-      credentials.set(request, await core.auth.authenticate(token))
+      const credential = await core.auth.authenticate(token)
+      credentials.set(request, credential)
+      request.log.debug({ user: credential.identity }, 'token accepted')
       return true
     } catch (err) {
       if (!(err instanceof AuthRefusal)) throw err

@@ -84,11 +84,11 @@ const refusedTokens: Array<[string, Record<string, string | boolean>, () => stri
   ['an HS256 token keyed with the RSA public key', { WS_AUTH_ENABLED: true, WS_JWT_PUBLIC_KEY: publicPem(rsa.publicKey) },
     () => signJwt({ sub: 'eve' }, { alg: 'HS256', key: publicPem(rsa.publicKey) }), 'invalid'],
   ['an RS256 token of another key pair', { WS_AUTH_ENABLED: true, WS_JWT_PUBLIC_KEY: publicPem(rsa.publicKey) },
-    () => signJwt({ sub: 'eve' }, { alg: 'RS256', key: ecAsRsaMismatch() }), 'invalid']
+    () => signJwt({ sub: 'eve' }, { alg: 'RS256', key: anotherRsaKey() }), 'invalid']
 ]
 
 let otherRsa: KeyObject | undefined
-function ecAsRsaMismatch (): KeyObject {
+function anotherRsaKey (): KeyObject {
   otherRsa ??= rsaKeys().privateKey
   return otherRsa
 }
@@ -202,4 +202,109 @@ test('auth.refresh on a server without a JWT key is refused', async (t) => {
   const client = await connect(t, url, bearer('static-secret'))
   assert.deepEqual(await client.call('auth.refresh', { token: hs({ sub: 'nia' }) }),
     { jsonrpc: '2.0', id: 1, error: { code: -32013, message: 'Token refused', data: { reason: 'refused', message: 'this server accepts no JWTs' } } })
+})
+
+/** A JWKS endpoint on 127.0.0.1 whose keys the test changes as it goes; counts the fetches it answers. */
+async function serveJwks (t: TestContext) {
+  const keys: object[] = []
+  let fetches = 0
+  const server = createServer((request, response) => {
+    fetches++
+    response.setHeader('content-type', 'application/json')
+    response.end(JSON.stringify({ keys }))
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => { server.closeAllConnections(); server.close() })
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}/idp/jwks.json`,
+    add (kid: string, alg: string, key: KeyObject) { keys.push({ ...key.export({ format: 'jwk' }), kid, alg, use: 'sig' }) },
+    fetches: () => fetches
+  }
+}
+
+test('WS_JWT_JWKS_URL: a key added at the endpoint is used without a restart; unknown kids refetch at most once per cooldown', async (t) => {
+  const jwks = await serveJwks(t)
+  const ec = ecKeys()
+  jwks.add('key-1', 'RS256', rsa.publicKey)
+  const { url, http } = await startServer(t, { WS_AUTH_ENABLED: true, WS_JWT_JWKS_URL: jwks.url }, { methods: [whoami] })
+
+  const first = await connect(t, url, bearer(signJwt({ sub: 'olga' }, { alg: 'RS256', key: rsa.privateKey, kid: 'key-1' })))
+  assert.deepEqual(await first.call('test.whoami', {}), { jsonrpc: '2.0', id: 1, result: { identity: 'olga' } })
+  await connect(t, url, bearer(signJwt({ sub: 'olga' }, { alg: 'RS256', key: rsa.privateKey, kid: 'key-1' })))
+  assert.equal(jwks.fetches(), 1, 'a known kid is served from the cache')
+
+  // rotation: the identity provider publishes a second key and starts signing with it
+  jwks.add('key-2', 'ES256', ec.publicKey)
+  const rotated = await connect(t, url, bearer(signJwt({ sub: 'pia' }, { alg: 'ES256', key: ec.privateKey, kid: 'key-2' })))
+  assert.deepEqual(await rotated.call('test.whoami', {}), { jsonrpc: '2.0', id: 1, result: { identity: 'pia' } })
+  assert.equal(jwks.fetches(), 2)
+
+  // a made-up kid costs one fetch; the next ones within the cooldown cost none
+  for (const kid of ['made-up-1', 'made-up-2', 'made-up-3']) {
+    assert.equal((await refusedUpgrade(url, bearer(signJwt({ sub: 'eve' }, { alg: 'ES256', key: ec.privateKey, kid })))).status, 401)
+  }
+  assert.equal(jwks.fetches(), 3)
+  // no kid, or an HMAC token "signed" with a published public key: refused before any lookup
+  assert.equal((await refusedUpgrade(url, bearer(signJwt({ sub: 'eve' }, { alg: 'ES256', key: ec.privateKey })))).status, 401)
+  const hmacWithPublicKey = signJwt({ sub: 'eve' }, { alg: 'HS256', key: publicPem(rsa.publicKey), kid: 'key-1' })
+  assert.equal((await refusedUpgrade(url, bearer(hmacWithPublicKey))).status, 401)
+  assert.equal(jwks.fetches(), 3)
+  // known keys still work during the cooldown
+  await connect(t, url, bearer(signJwt({ sub: 'olga' }, { alg: 'RS256', key: rsa.privateKey, kid: 'key-1' })))
+  assert.deepEqual(await failures(http), { missing: 0, invalid: 5, expired: 0, refused: 0 })
+})
+
+const badConfigurations: Array<[Record<string, string>, string]> = [
+  [{ WS_AUTH_ENABLED: 'true', WS_JWT_SECRET: SECRET, WS_JWT_PUBLIC_KEY: publicPem(rsa.publicKey) },
+    'env/WS_JWT_PUBLIC_KEY cannot be set with WS_JWT_SECRET: a token is verified under one key source'],
+  [{ WS_AUTH_ENABLED: 'true', WS_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----' },
+    'env/WS_JWT_PUBLIC_KEY is not a PEM public key (-----BEGIN PUBLIC KEY-----)'],
+  [{ WS_AUTH_ENABLED: 'true', WS_JWT_PUBLIC_KEY: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+    'env/WS_JWT_PUBLIC_KEY is a private key; give the public key only'],
+  [{ WS_AUTH_ENABLED: 'true', WS_BEARER_TOKENS: 'tok', WS_JWT_AUDIENCE: 'hub' },
+    'env/WS_JWT_AUDIENCE needs a JWT key: WS_JWT_SECRET, WS_JWT_PUBLIC_KEY or WS_JWT_JWKS_URL'],
+  [{ WS_AUTH_ENABLED: 'true', WS_BEARER_TOKENS: 'tok', WS_JWT_ISSUER: 'https://idp.example' },
+    'env/WS_JWT_ISSUER needs a JWT key: WS_JWT_SECRET, WS_JWT_PUBLIC_KEY or WS_JWT_JWKS_URL'],
+  [{ WS_AUTH_ENABLED: 'true', WS_JWT_SECRET: 'short' }, 'env/WS_JWT_SECRET must be at least 32 characters (RFC 7518 §3.2)'],
+  [{ WS_JWT_SECRET: SECRET }, 'env/WS_JWT_SECRET is set but WS_AUTH_ENABLED is false'],
+  [{ WS_AUTH_ENABLED: 'true', WS_JWT_JWKS_URL: 'ftp://idp.example/jwks.json' }, 'env/WS_JWT_JWKS_URL must be an http:// or https:// URL'],
+  [{ WS_AUTH_ENABLED: 'true' },
+    'env/WS_BEARER_TOKENS must list at least one token when WS_AUTH_ENABLED is true and no JWT key (WS_JWT_SECRET, WS_JWT_PUBLIC_KEY or WS_JWT_JWKS_URL) is set']
+]
+
+for (const [env, message] of badConfigurations) {
+  test(`${message.slice(4)}: start-up stops`, () => {
+    assert.throws(() => readEnvironment(env), { message })
+  })
+}
+
+test('the process exits 1 on a JWT key that does not parse, naming the variable', async (t) => {
+  const child = runServer(t, { WS_HOST: '127.0.0.1', WS_PORT: '0', WS_AUTH_ENABLED: 'true', WS_JWT_PUBLIC_KEY: 'not a pem' })
+  assert.equal(await child.exited, 1)
+  assert.ok(child.stderr().includes('env/WS_JWT_PUBLIC_KEY is not a PEM public key'), `stderr was: ${child.stderr()}`)
+})
+
+test('JWTs never reach the log, from the header or the query, accepted or refused; the sub does', async (t) => {
+  const server = await spawnServer(t, { WS_AUTH_ENABLED: 'true', WS_JWT_SECRET: SECRET, WS_LOG_LEVEL: 'trace' })
+  const inQuery = hs({ sub: 'quinn' })
+  const inHeader = hs({ sub: 'rosa' })
+  const expired = hs({ sub: 'sam', exp: epochSeconds(-60) })
+  const forged = signJwt({ sub: 'tia' }, { alg: 'none' })
+  await connect(t, `${server.url}?access_token=${inQuery}`)
+  await connect(t, server.url, bearer(inHeader))
+  assert.equal((await refusedUpgrade(`${server.url}?access_token=${expired}`)).status, 401)
+  assert.equal((await refusedUpgrade(server.url, bearer(forged))).status, 401)
+  const completed = () => server.logs.filter((line) => line.msg === 'request completed' && line.res?.statusCode === 401).length
+  await server.waitForLog(() => completed() === 2)
+  const logged = server.logs.map((line) => JSON.stringify(line)).join('\n')
+  for (const token of [inQuery, inHeader, expired, forged]) {
+    // a JWT's signature is its secret part; its payload is only base64, so neither may show
+    for (const part of token.split('.').filter((part) => part !== '')) assert.equal(logged.includes(part), false, 'a token appears in the log')
+  }
+  const users = server.logs.filter((line) => line.msg === 'token accepted').map((line) => line.user)
+  assert.deepEqual(users.sort(), ['quinn', 'rosa'])
+  const reasons = server.logs.filter((line) => line.msg === 'token refused').map((line) => line.reason)
+  assert.deepEqual(reasons.sort(), ['expired', 'invalid'])
 })

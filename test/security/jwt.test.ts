@@ -167,6 +167,15 @@ test('a connection is closed with 4401 when its token\'s exp passes', async (t) 
   assert.deepEqual(await client.closed, { code: 4401, reason: 'token expired' })
 })
 
+test('an exp beyond setTimeout\'s range (24.8 days) does not close the connection early', async (t) => {
+  const { url } = await startServer(t, JWT, { methods: [whoami] })
+  const far = await connect(t, url, bearer(hs({ sub: 'uma', exp: epochSeconds(40 * 24 * 3600) })))
+  // an overflowing delay fires after 1 ms: once the witness's 1 s deadline has passed, so would have that one
+  const witness = await connect(t, url, bearer(hs({ sub: 'uma', exp: epochSeconds(1) })))
+  assert.deepEqual(await witness.closed, { code: 4401, reason: 'token expired' })
+  assert.deepEqual(await far.call('test.whoami', {}), { jsonrpc: '2.0', id: 1, result: { identity: 'uma' } })
+})
+
 test('auth.refresh with a fresh token for the same sub keeps the connection past the old exp', async (t) => {
   const { url } = await startServer(t, JWT, { methods: [whoami] })
   const exp = epochSeconds(1)

@@ -10,7 +10,7 @@ export const ErrorCode = {
    * channel's subscription, or a whole presence answer.
    */
   PubSubUnavailable: -32001,
-  /** `authorize` refused the action on the channel, or `channelPublish` is `server`; `data` says which. */
+  /** `authorize` or the JWT's channel claims refused the action on the channel, or `channelPublish` is `server`; `data` says which. */
   NotAllowed: -32010,
   /** The connection is already subscribed to `maxChannelsPerConnection` channels. */
   TooManyChannels: -32011,

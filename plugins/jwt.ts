@@ -6,6 +6,8 @@ import { JwksKeys } from '../src/auth/jwks-keys.js'
 import { listOf, type JwtKey } from '../src/auth/jwt-key.js'
 import type { WsOptions } from '../src/config/options.js'
 
+const NAMESPACE = 'wsHub'
+
 /** fast-jwt's codes for a token that verified but whose claims are not accepted; every other failure is `invalid`. */
 const REFUSED_CODES = new Set(['FAST_JWT_INVALID_CLAIM_VALUE', 'FAST_JWT_MISSING_REQUIRED_CLAIM', 'FAST_JWT_INACTIVE'])
 
@@ -27,8 +29,9 @@ export async function jwtVerifier (scope: FastifyInstance, key: JwtKey, options:
   const secret = key.kind === 'secret'
     ? key.key
     : { public: key.kind === 'public-key' ? key.key : (token: { header: { kid?: unknown, alg?: unknown } }) => jwks!.key(token.header) }
-  await scope.register(fastifyJwt, { secret, verify })
-  const jwt = scope.jwt
+  // a namespace, so a host that registered @fastify/jwt for its own routes keeps its `jwt` and `request.user`
+  await scope.register(fastifyJwt, { secret, verify, namespace: NAMESPACE })
+  const jwt = (scope.jwt as unknown as Record<string, fastifyJwt.JWT>)[NAMESPACE]!
   return async function verifyJwt (token) {
     try {
       return await jwt.verify<Record<string, unknown>>(token)

@@ -1,12 +1,15 @@
 import fastifyBearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
+import { AuthRefusal, type AuthFailureReason, type Credential } from '../src/auth/credential.js'
+import { jwtKeyOf } from '../src/auth/jwt-key.js'
 import type { Core } from '../src/core.js'
 import { TokenSet } from '../src/auth/token-set.js'
+import { jwtVerifier } from './jwt.js'
 
 type Factory = fastifyBearerAuth.verifyBearerAuthFactory
 
 export interface AuthHooks {
-  /** For `/ws`: 401 before any upgrade unless the bearer token is valid. A no-op when auth is off. */
+  /** For `/ws`: 401 before any upgrade unless the bearer token (static or JWT) is valid. A no-op when auth is off. */
   authenticate: onRequestHookHandler
   /** For `/metrics`: 401 unless `metricsToken` is presented. A no-op when that option is empty. */
   authenticateMetrics: onRequestHookHandler
@@ -16,11 +19,13 @@ export interface AuthHooks {
 
 const pass: onRequestHookHandler = function pass (_request, _reply, done) { done() }
 
-/** Non-secret label of the token each upgrade request authenticated with; kept off the host's request type. */
-const identities = new WeakMap<FastifyRequest, string>()
+/** What each upgrade request authenticated as (never the token itself); kept off the host's request type. */
+const credentials = new WeakMap<FastifyRequest, Credential>()
+/** Why a presented token was refused, for the metric's `reason` label. */
+const refusals = new WeakMap<FastifyRequest, AuthFailureReason>()
 
-export function identityOf (request: FastifyRequest): string | undefined {
-  return identities.get(request)
+export function credentialOf (request: FastifyRequest): Credential | undefined {
+  return credentials.get(request)
 }
 
 export async function authHooks (scope: FastifyInstance, core: Core): Promise<AuthHooks> {
@@ -28,21 +33,31 @@ export async function authHooks (scope: FastifyInstance, core: Core): Promise<Au
   // registered without its hook, only for its factory: /ws and /metrics each get their own token check
   await scope.register(fastifyBearerAuth, { addHook: false, keys: [], verifyErrorLogLevel: 'debug' })
   const factory = scope.verifyBearerAuthFactory!
+  const countFailure = (reason: AuthFailureReason) => metrics.authFailures.labels(reason).inc()
 
   const metricsToken = new TokenSet(options.metricsToken === '' ? [] : [options.metricsToken])
   const authenticateMetrics = metricsToken.size === 0
     ? pass
     : bearerHook(factory, (token) => metricsToken.identify(token) !== undefined, () => {})
   const apiKeys = TokenSet.parse(options.apiKeys)
-  const authenticateApi = bearerHook(factory, (token) => apiKeys.identify(token) !== undefined, () => metrics.authFailures.inc())
+  const authenticateApi = bearerHook(factory, (token) => apiKeys.identify(token) !== undefined, countFailure)
   if (!options.authEnabled) return { authenticate: pass, authenticateMetrics, authenticateApi }
 
-  const tokens = TokenSet.parse(options.bearerTokens)
-  const authenticate = bearerHook(factory, (token, request) => {
-    const identity = tokens.identify(token)
-    if (identity !== undefined) identities.set(request, identity)
-    return identity !== undefined
-  }, () => metrics.authFailures.inc())
+  const jwtKey = jwtKeyOf(options)
+  if (jwtKey !== undefined) core.auth.useJwt(await jwtVerifier(scope, jwtKey, options))
+  const authenticate = bearerHook(factory, async (token, request) => {
+    try {
+      const credential = await core.auth.authenticate(token)
+      credentials.set(request, credential)
+      request.log.debug({ user: credential.identity }, 'token accepted')
+      return true
+    } catch (err) {
+      if (!(err instanceof AuthRefusal)) throw err
+      refusals.set(request, err.reason)
+      request.log.debug({ reason: err.reason, why: err.message }, 'token refused')
+      return false
+    }
+  }, countFailure)
   return { authenticate, authenticateMetrics, authenticateApi }
 }
 
@@ -50,7 +65,11 @@ export async function authHooks (scope: FastifyInstance, core: Core): Promise<Au
  * An onRequest hook answering 401 with `WWW-Authenticate` (RFC 6750 §3) unless `accept` takes the token.
  * With `addHook: false` bearer-auth hands its 401 to `done` and never calls `errorResponse`, so failures are counted here.
  */
-function bearerHook (factory: Factory, accept: (token: string, request: FastifyRequest) => boolean, onFailure: () => void): onRequestHookHandler {
+function bearerHook (
+  factory: Factory,
+  accept: (token: string, request: FastifyRequest) => boolean | Promise<boolean>,
+  onFailure: (reason: AuthFailureReason) => void
+): onRequestHookHandler {
   const verify = factory({
     keys: [],
     addHook: false,
@@ -68,8 +87,9 @@ function bearerHook (factory: Factory, accept: (token: string, request: FastifyR
       request.raw.headers.authorization = `Bearer ${fromQuery}`
     }
     verify(request, reply, (err) => {
-      if (err !== undefined) {
-        onFailure()
+      // a 500 (the check itself threw) is not an auth failure
+      if (err !== undefined && reply.statusCode === 401) {
+        onFailure(refusals.get(request) ?? (presented ? 'invalid' : 'missing'))
         // §3.1: a request that carried no credentials gets the bare challenge, without an error code
         reply.header('www-authenticate', presented ? 'Bearer error="invalid_token"' : 'Bearer')
       }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify'
 import type { Core } from '../src/core.js'
 import { attachConnection } from '../src/hub/connection.js'
-import { identityOf } from '../plugins/auth.js'
+import { credentialOf } from '../plugins/auth.js'
 
 export interface WsRouteOptions {
   core: Core
@@ -16,7 +16,7 @@ export default async function wsRoute (scope: FastifyInstance, { core, onRequest
     // @fastify/websocket's 'error' listener closes over request and reply; ours goes on first, so the socket
     // is never without one, and the listener is swapped rather than deleted (a deleted key slows `_events`)
     const upgradeErrorListeners = socket.listeners('error')
-    attachConnection(socket, deps, identityOf(request))
+    attachConnection(socket, deps, credentialOf(request))
     for (const listener of upgradeErrorListeners) socket.removeListener('error', listener as (err: Error) => void)
     fastPath.releaseUpgrade(request.raw)
   })

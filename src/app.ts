@@ -38,7 +38,8 @@ export interface WsServerOptions extends Partial<Omit<WsOptions, 'pubsubAdapter'
   methods?: readonly Method[]
   /**
    * Decides each client's `subscribe`, `publish` and `presence` on a channel: true allows, false answers -32010.
-   * May return a promise. Default: every action allowed (`channelPublish: 'server'` still stops client publishes).
+   * May return a promise. Default: a JWT's `channels`/`publish` claims where it has them, else every action allowed
+   * (`channelPublish: 'server'` still stops client publishes).
    */
   authorize?: Authorize
   /**

@@ -7,6 +7,8 @@ export const CloseCode = {
   PolicyViolation: 1008,
   MessageTooBig: 1009,
   /** The client stopped reading and its unsent buffer passed WS_MAX_BUFFERED_BYTES. */
-  SlowConsumer: 4008
+  SlowConsumer: 4008,
+  /** The JWT the connection authenticated with passed its `exp`, and no `auth.refresh` came first. */
+  TokenExpired: 4401
 } as const
 export type CloseCode = typeof CloseCode[keyof typeof CloseCode]

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client'
+import { Authenticator } from './auth/authenticator.js'
 import type { Authorize } from './channels/authorize.js'
 import { Channels } from './channels/channels.js'
 import { ChannelHistory } from './channels/history.js'
@@ -32,6 +33,8 @@ export interface Core {
   dispatcher: Dispatcher<MethodContext>
   /** Per-connection message rate; undefined when rate limiting is off. */
   messageRate: MessageRate | undefined
+  /** Static tokens and, once the auth plugin gave it its key, JWTs. */
+  auth: Authenticator
   handle: WsHub
 }
 
@@ -109,9 +112,10 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     clientLeft: (client) => channels.clientLeft(client),
     command: (payload) => commands.run(payload)
   }
+  const auth = new Authenticator(options)
   const dispatcher = new Dispatcher<MethodContext>({
     methods: [...builtinMethods, ...(deps.methods ?? [])],
-    context: (client) => ({ client, hub, pubsub: fanout, channels, log }),
+    context: (client) => ({ client, hub, pubsub: fanout, channels, auth, log }),
     metrics,
     log,
     maxBatchLength: options.maxBatchLength,
@@ -122,5 +126,5 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     ? new MessageRate({ perSecond: options.messageRatePerSecond, burst: options.messageBurst, floodLimit: options.messageFloodLimit })
     : undefined
   const handle = new WsHub({ hub, fanout, channels, commands })
-  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, handle }
+  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, auth, handle }
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { AUTH_FAILURE_REASONS } from './auth/credential.js'
 import { DurationHistogram } from './duration-histogram.js'
 import { DROP_REASONS } from './pubsub/drop-reason.js'
 
@@ -32,7 +33,7 @@ export class WsMetrics {
   readonly pubsubReceived: Counter
   readonly pubsubErrors: Counter<'reason'>
   readonly pubsubResyncs: Counter
-  readonly authFailures: Counter
+  readonly authFailures: Counter<'reason'>
   readonly rateLimited: Counter
   readonly slowConsumerDisconnects: Counter
   readonly bufferBudgetDisconnects: Counter
@@ -82,7 +83,13 @@ export class WsMetrics {
     // every reason shows from the first scrape, so an alert on a rate needs no series to appear first
     for (const reason of DROP_REASONS) this.pubsubErrors.labels(reason).inc(0)
     this.pubsubResyncs = new Counter({ name: 'ws_pubsub_resyncs_total', help: 'Times this instance told its clients they may have missed messages', registers })
-    this.authFailures = new Counter({ name: 'ws_auth_failures_total', help: 'Upgrade requests refused for a missing or wrong token', registers })
+    this.authFailures = new Counter({
+      name: 'ws_auth_failures_total',
+      help: 'Upgrade (and /api) requests refused with 401, by reason: missing, invalid, expired, refused',
+      labelNames: ['reason'],
+      registers
+    })
+    for (const reason of AUTH_FAILURE_REASONS) this.authFailures.labels(reason).inc(0)
     this.rateLimited = new Counter({ name: 'ws_rate_limited_total', help: 'Requests and messages refused or dropped by a rate limit', registers })
     this.slowConsumerDisconnects = new Counter({
       name: 'ws_slow_consumer_disconnects_total',

@@ -11,7 +11,7 @@ import { parseTrustProxy } from './config/trust-proxy.js'
  * The server as the process runs it: Fastify built from the process's settings, @fastify/websocket at the root
  * (so an upgrade answered by any route, a 404 included, has its socket closed after the answer), and the plugin.
  */
-export async function buildStandalone (env: Environment, extra: Pick<WsServerOptions, 'methods'> = {}): Promise<FastifyInstance> {
+export async function buildStandalone (env: Environment, extra: Pick<WsServerOptions, 'methods' | 'authorize'> = {}): Promise<FastifyInstance> {
   const settings = env.process
   const app = Fastify({
     // tokens never reach the log: the header is redacted, and `access_token` is masked in the logged URL

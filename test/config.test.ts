@@ -9,7 +9,7 @@ const badValues: Array<[Record<string, string>, string]> = [
   [{ WS_PUBSUB_ENABLED: 'maybe' }, 'env/WS_PUBSUB_ENABLED must be boolean'],
   [{ WS_HEARTBEAT_INTERVAL_MS: '10' }, 'env/WS_HEARTBEAT_INTERVAL_MS must be >= 50'],
   [{ WS_MAX_PAYLOAD_BYTES: '-1' }, 'env/WS_MAX_PAYLOAD_BYTES must be >= 64'],
-  [{ WS_AUTH_ENABLED: 'true' }, 'env/WS_BEARER_TOKENS must list at least one token when WS_AUTH_ENABLED is true'],
+  [{ WS_AUTH_ENABLED: 'true' }, 'env/WS_BEARER_TOKENS must list at least one token when WS_AUTH_ENABLED is true and no JWT key (WS_JWT_SECRET, WS_JWT_PUBLIC_KEY or WS_JWT_JWKS_URL) is set'],
   [{ WS_PUBSUB_RECONNECT_MAX_MS: '50' }, 'env/WS_PUBSUB_RECONNECT_MAX_MS must be >= WS_PUBSUB_RECONNECT_MIN_MS'],
   [{ WS_MAX_PAYLOAD_BYTES: '2097152' }, 'env/WS_MAX_PAYLOAD_BYTES must be <= WS_MAX_BUFFERED_BYTES'],
   [{ WS_MAX_BUFFERED_BYTES: '8388608', WS_MAX_TOTAL_BUFFERED_BYTES: '4194304' }, 'env/WS_MAX_BUFFERED_BYTES must be <= WS_MAX_TOTAL_BUFFERED_BYTES'],

@@ -7,7 +7,7 @@ export interface AuthorizeRequest {
   action: ChannelAction
   channel: string
   client: ClientInfo
-  /** The token's label (`alice` for `alice:tok1`, else `token-<i>`); undefined with auth off. */
+  /** The token's label (`alice` for `alice:tok1`, else `token-<i>`), or the JWT's `sub`; undefined with auth off. */
   identity: string | undefined
 }
 

@@ -106,7 +106,7 @@ export class Channels {
     }
     if (this.subscriptions.countOf(client) >= this.#maxPerConnection) return Promise.reject(tooManyChannels(this.#maxPerConnection))
     const subscription = this.subscriptions.add(client, channel, presence)
-    return this.#turn(subscription, () => this.#start(subscription, asClient && this.#authorize !== undefined, recover))
+    return this.#turn(subscription, () => this.#start(subscription, asClient && (this.#authorize !== undefined || client.grants !== undefined), recover))
   }
 
   /**
@@ -288,18 +288,29 @@ export class Channels {
    */
   async publishFrom (client: Client, channel: string, data: unknown): Promise<Published> {
     if (!this.#clientsMayPublish) throw notAllowed({ action: 'publish', channel, reason: 'only the server publishes' })
-    if (this.#authorize === undefined) return this.publish(channel, data, client.id)
+    if (this.#authorize === undefined) {
+      this.#checkClaims('publish', channel, client)
+      return this.publish(channel, data, client.id)
+    }
     const turn = (this.#publishTurns.get(client) ?? Promise.resolve()).catch(ignore).then(() => this.check('publish', channel, client))
     this.#publishTurns.set(client, turn)
     await turn
     return this.publish(channel, data, client.id)
   }
 
-  /** Rejects with -32010 unless `authorize` allows the client's action; a no-op without `authorize`. */
+  /**
+   * Rejects with -32010 unless `authorize` allows the client's action. Without `authorize`, the channel claims of
+   * the client's JWT decide (src/auth/channel-grants.ts); without those either, every action is allowed.
+   */
   async check (action: ChannelAction, channel: string, client: Client): Promise<void> {
-    if (this.#authorize === undefined) return
+    if (this.#authorize === undefined) return this.#checkClaims(action, channel, client)
     const allowed = await this.#authorize({ action, channel, client, identity: client.identity })
     if (allowed !== true) throw notAllowed({ action, channel, reason: 'refused by authorize' })
+  }
+
+  #checkClaims (action: ChannelAction, channel: string, client: Client) {
+    const reason = client.grants?.refusal(action, channel)
+    if (reason !== undefined) throw notAllowed({ action, channel, reason })
   }
 
   /** Rejects -32001, with the store's reason as `cause`, when the store could not read every instance's members. */

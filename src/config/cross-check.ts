@@ -1,3 +1,4 @@
+import { jwtKeyOptionsSet, MIN_JWT_SECRET_LENGTH, publicKeyAlgorithms } from '../auth/jwt-key.js'
 import { parseTokenList } from '../auth/token-set.js'
 import type { OptionName, WsOptions } from './options.js'
 
@@ -10,9 +11,11 @@ export interface Contradiction {
 /** What the schema cannot see: rules between knobs. Named by option; the process names them by variable. */
 export function findContradictions (options: WsOptions): Contradiction[] {
   const found: Contradiction[] = []
-  if (options.authEnabled && options.bearerTokens.trim() === '') {
-    found.push({ option: 'bearerTokens', message: 'must list at least one token when %authEnabled is true' })
+  const jwtKeys = jwtKeyOptionsSet(options)
+  if (options.authEnabled && options.bearerTokens.trim() === '' && jwtKeys.length === 0) {
+    found.push({ option: 'bearerTokens', message: 'must list at least one token when %authEnabled is true and no JWT key (%jwtSecret, %jwtPublicKey or %jwtJwksUrl) is set' })
   }
+  found.push(...jwtContradictions(options, jwtKeys))
   for (const option of ['bearerTokens', 'apiKeys'] as const) {
     try {
       parseTokenList(options[option])
@@ -46,6 +49,46 @@ export function findContradictions (options: WsOptions): Contradiction[] {
 }
 
 const MIN_SECRET_LENGTH = 16
+
+function jwtContradictions (options: WsOptions, keys: ReturnType<typeof jwtKeyOptionsSet>): Contradiction[] {
+  const found: Contradiction[] = []
+  const [first, second] = keys
+  if (first !== undefined && second !== undefined) {
+    found.push({ option: second, message: `cannot be set with %${first}: a token is verified under one key source` })
+  }
+  // a key that is set but never asked for would leave /ws open while the operator believes it guarded
+  if (first !== undefined && !options.authEnabled) {
+    found.push({ option: first, message: 'is set but %authEnabled is false' })
+  }
+  if (options.jwtSecret !== '' && options.jwtSecret.length < MIN_JWT_SECRET_LENGTH) {
+    found.push({ option: 'jwtSecret', message: `must be at least ${MIN_JWT_SECRET_LENGTH} characters (RFC 7518 §3.2)` })
+  }
+  if (options.jwtPublicKey !== '') {
+    try {
+      publicKeyAlgorithms(options.jwtPublicKey)
+    } catch (err) {
+      found.push({ option: 'jwtPublicKey', message: (err as Error).message })
+    }
+  }
+  if (options.jwtJwksUrl !== '' && !isHttpUrl(options.jwtJwksUrl)) {
+    found.push({ option: 'jwtJwksUrl', message: 'must be an http:// or https:// URL' })
+  }
+  for (const claim of ['jwtAudience', 'jwtIssuer'] as const) {
+    if (options[claim] !== '' && first === undefined) {
+      found.push({ option: claim, message: 'needs a JWT key: %jwtSecret, %jwtPublicKey or %jwtJwksUrl' })
+    }
+  }
+  return found
+}
+
+function isHttpUrl (text: string): boolean {
+  try {
+    const url = new URL(text)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}
 
 /** The contradiction as one line, each knob written by `name` (an option name or its variable). */
 export function describeContradiction (contradiction: Contradiction, name: (option: string) => string): string {

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws'
+import type { ChannelGrants } from '../auth/channel-grants.js'
 import { CloseCode } from '../close-codes.js'
 import type { FastPath } from '../fast-path/index.js'
 import type { WsMetrics } from '../metrics.js'
@@ -6,6 +7,9 @@ import { replyFrame, textFrame } from './frame.js'
 
 /** How long a slow consumer's close frame may wait behind its full buffer before the socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 5_000
+
+/** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_DELAY_MS = 2_147_483_647
 
 /** Payloads are JSON: a Buffer must still go out as a text frame. */
 const TEXT_FRAME = { binary: false } as const
@@ -35,8 +39,12 @@ export class Client {
   readonly id: string
   readonly socket: WebSocket
   readonly hub: ClientHost
-  /** Non-secret label of the credential the client authenticated with; undefined when auth is off. */
+  /** Non-secret label of the credential the client authenticated with (a token's name, a JWT's `sub`); undefined when auth is off. */
   identity: string | undefined
+  /** The channel claims of its JWT; undefined when the token carries none (src/auth/channel-grants.ts). */
+  grants: ChannelGrants | undefined = undefined
+  /** Closes the connection at its token's `exp`; only set for a token that has one. */
+  #expiryTimer: NodeJS.Timeout | undefined = undefined
   /** Cleared by each heartbeat ping, set again by the pong. */
   isAlive = true
   /** Which of the heartbeat's ticks pings this client (src/hub/heartbeat.ts): its sequence number on this instance. */
@@ -130,6 +138,22 @@ export class Client {
     if (!this.isReadPaused || this.hub.isStopping) return
     this.isReadPaused = false
     this.socket.resume()
+  }
+
+  /**
+   * Closes the connection with 4401 at `expiresAt` (epoch ms), replacing any earlier deadline; undefined clears it.
+   * One unref'd timer per connection at most, and none without an `exp`.
+   */
+  expireAt (expiresAt: number | undefined) {
+    if (this.#expiryTimer !== undefined) clearTimeout(this.#expiryTimer)
+    this.#expiryTimer = undefined
+    if (expiresAt === undefined || !this.isOpen) return
+    const delay = expiresAt - Date.now()
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = undefined
+      if (Date.now() < expiresAt) this.expireAt(expiresAt)
+      else if (this.isOpen) this.close(CloseCode.TokenExpired, 'token expired')
+    }, Math.min(Math.max(delay, 0), MAX_TIMER_DELAY_MS)).unref()
   }
 
   close (code: number, reason: string) {

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws'
+import type { Credential } from '../auth/credential.js'
 import { CloseCode } from '../close-codes.js'
 import type { Dispatcher } from '../rpc/dispatcher.js'
 import type { MessageRate } from '../rate/message-rate.js'
@@ -18,9 +19,13 @@ export interface ConnectionDeps {
  * Listeners go on synchronously: a frame may arrive before any await resolves.
  * Nothing from the upgrade request is captured here, so it can be collected once the handshake is over.
  */
-export function attachConnection (socket: WebSocket, deps: ConnectionDeps, identity?: string): Client {
+export function attachConnection (socket: WebSocket, deps: ConnectionDeps, credential?: Credential): Client {
   const { hub, dispatcher, messageRate } = deps
-  const client = hub.add(socket, identity)
+  const client = hub.add(socket, credential?.identity)
+  if (credential !== undefined) {
+    client.grants = credential.grants
+    client.expireAt(credential.expiresAt)
+  }
   hub.fastPath.onMessage(socket, (data, isBinary) => {
     hub.metrics.messagesReceived.inc()
     // after the server's close frame, or once shutdown began, nothing more is run: an unanswered request was not run

@@ -87,6 +87,7 @@ export class Hub {
 
   remove (client: Client, code: number, reason: string) {
     this.#clients.delete(client.id)
+    client.expireAt(undefined)
     this.budget.forget(client)
     this.routing?.clientLeft(client)
     this.listener?.disconnected(client, code, reason)

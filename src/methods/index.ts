@@ -1,3 +1,4 @@
+import authRefresh from './auth-refresh.js'
 import broadcast from './broadcast.js'
 import history from './history.js'
 import presence from './presence.js'
@@ -9,4 +10,4 @@ import unsubscribe from './unsubscribe.js'
 import type { Method } from './method.js'
 
 /** Methods every server answers. Embedders add their own with the plugin's `methods` option. */
-export const builtinMethods: readonly Method[] = [broadcast, selfReply, subscribe, unsubscribe, publish, presence, presenceCount, history]
+export const builtinMethods: readonly Method[] = [broadcast, selfReply, subscribe, unsubscribe, publish, presence, presenceCount, history, authRefresh]

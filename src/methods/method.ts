@@ -1,4 +1,5 @@
 import type { Static, TSchema } from 'typebox'
+import type { Authenticator } from '../auth/authenticator.js'
 import type { Channels } from '../channels/channels.js'
 import type { Client } from '../hub/client.js'
 import type { Hub } from '../hub/hub.js'
@@ -12,6 +13,8 @@ export interface MethodContext {
   pubsub: Fanout
   /** Subscriptions, publishing, presence and the channel rules (authorize, the cap). */
   channels: Channels
+  /** Checks tokens the way the upgrade did (`auth.refresh`). */
+  auth: Authenticator
   log: Logger
 }
 

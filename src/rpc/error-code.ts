@@ -10,12 +10,14 @@ export const ErrorCode = {
    * channel's subscription, or a whole presence answer.
    */
   PubSubUnavailable: -32001,
-  /** `authorize` refused the action on the channel, or `channelPublish` is `server`; `data` says which. */
+  /** `authorize` or the JWT's channel claims refused the action on the channel, or `channelPublish` is `server`; `data` says which. */
   NotAllowed: -32010,
   /** The connection is already subscribed to `maxChannelsPerConnection` channels. */
   TooManyChannels: -32011,
   /** `history`'s `since` is of another epoch, or older than what the channel keeps: the caller must resync. */
   UnrecoverablePosition: -32012,
+  /** `auth.refresh` did not accept the token; `data.reason` is `invalid`, `expired` or `refused`. */
+  TokenRefused: -32013,
   /** The connection sent more than its message-rate allowance. */
   RateLimited: -32029
 } as const

@@ -24,6 +24,7 @@ export const subscribeUnavailable = (cause?: unknown) => new RpcError(ErrorCode.
 /** Presence could not be read whole (the broker is away, an instance did not answer): never a partial count. */
 export const presenceUnavailable = (cause?: unknown) => new RpcError(ErrorCode.PubSubUnavailable, 'Presence not confirmed: pub/sub unavailable', undefined, cause)
 export const notAllowed = (data: { action: string, channel: string, reason: string }) => new RpcError(ErrorCode.NotAllowed, 'Not allowed', data)
+export const tokenRefused = (data: { reason: string, message: string }) => new RpcError(ErrorCode.TokenRefused, 'Token refused', data)
 export const tooManyChannels = (limit: number) => new RpcError(ErrorCode.TooManyChannels, 'Too many channels', { limit })
 export const unrecoverablePosition = (current: { epoch: string, offset: number }) => new RpcError(ErrorCode.UnrecoverablePosition, 'Unrecoverable position', current)
 /** The history store did not answer, so no position could be promised. */

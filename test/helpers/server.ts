@@ -19,7 +19,7 @@ export type TestEnv = Record<string, string | number | boolean>
  * The server as the process builds it (src/standalone.ts), from `env` alone (never this process's environment),
  * in-process on an ephemeral loopback port, closed after the test. TEST_FAST_PATH=false runs it without the fast path.
  */
-export async function startServer (t: TestContext, env: TestEnv = {}, extra: Pick<WsServerOptions, 'methods'> = {}): Promise<StartedServer> {
+export async function startServer (t: TestContext, env: TestEnv = {}, extra: Pick<WsServerOptions, 'methods' | 'authorize'> = {}): Promise<StartedServer> {
   const fastPath = process.env.TEST_FAST_PATH === undefined ? {} : { WS_FAST_PATH: process.env.TEST_FAST_PATH }
   const data = Object.fromEntries(Object.entries({ WS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...fastPath, ...env }).map(([key, value]) => [key, String(value)]))
   const app = await buildStandalone(readEnvironment(data), extra)

@@ -22,7 +22,7 @@ test('an upgrade without a token gets 401 with a bare Bearer challenge and is co
   const refused = await refusedUpgrade(url)
   assert.equal(refused.status, 401)
   assert.equal(refused.headers['www-authenticate'], 'Bearer')
-  assert.equal(metricValue(await fetchMetrics(http), 'ws_auth_failures_total'), 1)
+  assert.equal(metricValue(await fetchMetrics(http), 'ws_auth_failures_total{reason="missing"}'), 1)
 })
 
 const refusedCredentials: Array<[string, { url?: string, authorization?: string }]> = [
@@ -41,7 +41,7 @@ for (const [name, credentials] of refusedCredentials) {
     const headers: Record<string, string> = credentials.authorization === undefined ? {} : { authorization: credentials.authorization }
     const refused = await refusedUpgrade(url + (credentials.url ?? ''), { headers })
     assert.deepEqual({ status: refused.status, challenge: refused.headers['www-authenticate'] }, { status: 401, challenge: 'Bearer error="invalid_token"' })
-    assert.equal(metricValue(await fetchMetrics(http), 'ws_auth_failures_total'), 1)
+    assert.equal(metricValue(await fetchMetrics(http), 'ws_auth_failures_total{reason="invalid"}'), 1)
   })
 }
 
@@ -58,7 +58,7 @@ for (const [name, credentials, identity] of acceptedCredentials) {
     const headers: Record<string, string> = credentials.authorization === undefined ? {} : { authorization: credentials.authorization }
     const client = await connect(t, url + (credentials.url ?? ''), { headers })
     assert.deepEqual(await client.call('test.whoami', {}), { jsonrpc: '2.0', id: 1, result: { identity } })
-    assert.equal(metricValue(await fetchMetrics(http), 'ws_auth_failures_total'), 0)
+    assert.equal(metricValue(await fetchMetrics(http), 'ws_auth_failures_total{reason="invalid"}'), 0)
   })
 }
 
@@ -73,7 +73,7 @@ test('/health and /metrics answer without a client token while /ws asks for one'
   assert.equal((await fetch(`${http}/health`)).status, 200)
   const metrics = await fetch(`${http}/metrics`)
   assert.equal(metrics.status, 200)
-  assert.equal(metricValue(await metrics.text(), 'ws_auth_failures_total'), 0)
+  assert.equal(metricValue(await metrics.text(), 'ws_auth_failures_total{reason="missing"}'), 0)
   assert.equal((await refusedUpgrade(url)).status, 401)
 })
 
@@ -86,7 +86,7 @@ test('WS_METRICS_TOKEN guards /metrics alone, and a client token does not open i
   const scraper = await fetch(`${http}/metrics`, { headers: { authorization: 'Bearer scrape-secret' } })
   assert.equal(scraper.status, 200)
   // scrape failures are not client auth failures
-  assert.equal(metricValue(await scraper.text(), 'ws_auth_failures_total'), 0)
+  assert.equal(metricValue(await scraper.text(), 'ws_auth_failures_total{reason="invalid"}'), 0)
   assert.equal((await fetch(`${http}/health`)).status, 200)
   await connect(t, url, { headers: { authorization: 'Bearer alpha-secret' } })
 })

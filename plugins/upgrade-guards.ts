@@ -4,7 +4,7 @@ import { OriginList } from '../src/limits/origin-list.js'
 
 /**
  * onRequest hooks for `/ws`: 403 when `Origin` is not in `allowedOrigins` (empty: any origin), 503 once this
- * instance holds `maxConnections` clients. Answered here rather than thrown: a full server under a connection
+ * instance holds `maxConnections` clients or has begun to drain. Answered here rather than thrown: a full server under a connection
  * storm must not log an error per refusal.
  */
 export function upgradeGuards (core: Core): { checkOrigin: onRequestHookHandler, checkCapacity: onRequestHookHandler } {
@@ -18,6 +18,12 @@ export function upgradeGuards (core: Core): { checkOrigin: onRequestHookHandler,
       reply.code(403).send({ statusCode: 403, code: 'WS_ERR_ORIGIN', error: 'Forbidden', message: 'origin not allowed' })
     },
     checkCapacity (request, reply, done) {
+      if (hub.isDraining) {
+        // a balancer that retries on 503 (deploy/nginx.conf) sends the client to another instance at once
+        reply.code(503).header('retry-after', '1')
+          .send({ statusCode: 503, code: 'WS_ERR_SHUTTING_DOWN', error: 'Service Unavailable', message: 'server shutting down' })
+        return
+      }
       if (hub.size < maxConnections) return done()
       request.log.debug('upgrade refused: connection limit reached')
       reply.code(503).header('retry-after', '1')

@@ -21,7 +21,7 @@ export default async function healthRoute (scope: FastifyInstance, { core }: { c
   scope.get('/health/live', { logLevel: PROBE_LOG_LEVEL }, async () => ({ status: 'ok' }))
   // readiness: whether new clients should be sent here
   scope.get('/health/ready', { logLevel: PROBE_LOG_LEVEL }, async (_request, reply) => {
-    const status = hub.isStopping ? 'stopping' : adapter.isConnected ? 'ready' : 'degraded'
+    const status = hub.isDraining || hub.isStopping ? 'stopping' : adapter.isConnected ? 'ready' : 'degraded'
     reply.code(status === 'ready' ? 200 : 503)
     return { status }
   })

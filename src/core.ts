@@ -10,6 +10,7 @@ import { fastPath } from './fast-path/index.js'
 import { WsHub } from './handle.js'
 import { autoBudgetBytes, usableMemoryBytes } from './hub/buffer-budget.js'
 import { Hub } from './hub/hub.js'
+import { Shutdown } from './hub/shutdown.js'
 import type { Logger } from './logger.js'
 import { WsMetrics } from './metrics.js'
 import { builtinMethods } from './methods/index.js'
@@ -35,6 +36,8 @@ export interface Core {
   messageRate: MessageRate | undefined
   /** Static tokens and, once the auth plugin gave it its key, JWTs. */
   auth: Authenticator
+  /** The drain and the hub's part of `app.close()`. */
+  shutdown: Shutdown
   handle: WsHub
 }
 
@@ -125,6 +128,11 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
   const messageRate = options.rateLimitEnabled
     ? new MessageRate({ perSecond: options.messageRatePerSecond, burst: options.messageBurst, floodLimit: options.messageFloodLimit })
     : undefined
-  const handle = new WsHub({ hub, fanout, channels, commands })
-  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, auth, handle }
+  const shutdown = new Shutdown(hub, {
+    timeoutMs: options.shutdownTimeoutMs,
+    drainDelayMs: options.drainDelayMs,
+    drainSpreadMs: options.drainSpreadMs
+  })
+  const handle = new WsHub({ hub, fanout, channels, commands, shutdown })
+  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, auth, shutdown, handle }
 }

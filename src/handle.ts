@@ -6,6 +6,7 @@ import { instanceOf, isHostCloseCode, type Commands } from './channels/commands.
 import { broadcastNotification } from './channels/notification.js'
 import type { Client, ClientInfo } from './hub/client.js'
 import type { Hub } from './hub/hub.js'
+import type { Shutdown } from './hub/shutdown.js'
 import type { Fanout } from './pubsub/fanout.js'
 
 export interface WsHubEvents {
@@ -18,6 +19,7 @@ export interface WsHubParts {
   fanout: Fanout
   channels: Channels
   commands: Commands
+  shutdown: Shutdown
 }
 
 /**
@@ -30,13 +32,15 @@ export class WsHub extends EventEmitter<WsHubEvents> {
   readonly #fanout: Fanout
   readonly #channels: Channels
   readonly #commands: Commands
+  readonly #shutdown: Shutdown
 
-  constructor ({ hub, fanout, channels, commands }: WsHubParts) {
+  constructor ({ hub, fanout, channels, commands, shutdown }: WsHubParts) {
     super()
     this.#hub = hub
     this.#fanout = fanout
     this.#channels = channels
     this.#commands = commands
+    this.#shutdown = shutdown
     hub.listener = {
       connected: (client: Client) => this.emit('connect', client),
       disconnected: (client: Client, code: number, reason: string) => this.emit('disconnect', client, code, reason)
@@ -129,5 +133,17 @@ export class WsHub extends EventEmitter<WsHubEvents> {
     if (client === undefined) return false
     client.close(code, reason)
     return true
+  }
+
+  /**
+   * Starts this instance's drain, or joins the one under way: `/health/ready` answers 503 and upgrades are refused
+   * at once; after `drainDelayMs` (default 0) the clients are closed with 1001 in batches spread over
+   * `drainSpreadMs` (default 0: all at once), each batch once what it sent was answered. Everything else, your
+   * routes included, is served meanwhile. Resolves when the last batch was closed; `app.close()` does the rest.
+   * `app.close()` drains too when this was not called, but Fastify answers every HTTP request with 503 from the
+   * moment it closes: call this first to keep serving them during the delay.
+   */
+  drain (): Promise<void> {
+    return this.#shutdown.drain()
   }
 }

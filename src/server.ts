@@ -1,7 +1,14 @@
+import closeWithGrace from 'close-with-grace'
 import { readEnvironment, type Environment } from './config/env.js'
 import { buildStandalone } from './standalone.js'
 
-/** The process: reads the environment once, serves, and shuts down on SIGTERM/SIGINT within the shutdown timeout. */
+/** Past the shutdown timeout, a hung close still gets this long before the process exits 1. */
+const LAST_SECOND_MS = 1_000
+
+/**
+ * The process: reads the environment once, serves, and on SIGTERM/SIGINT drains and closes within the shutdown
+ * timeout (close-with-grace: a second signal, or the timeout + 1 s, exits 1 at once).
+ */
 async function main () {
   let env: Environment
   try {
@@ -19,23 +26,20 @@ async function main () {
     process.exit(1)
   }
 
-  let stopping = false
-  const shutdown = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    app.log.info({ signal }, 'shutting down')
-    // a hung close must not keep the process past its timeout
-    setTimeout(() => {
-      app.log.error('shutdown timed out')
-      process.exit(1)
-    }, env.options.shutdownTimeoutMs + 1_000).unref()
-    app.close().then(() => process.exit(0), (err) => {
-      app.log.error({ err }, 'shutdown failed')
-      process.exit(1)
-    })
-  }
-  process.once('SIGTERM', () => shutdown('SIGTERM'))
-  process.once('SIGINT', () => shutdown('SIGINT'))
+  closeWithGrace({
+    delay: env.options.shutdownTimeoutMs + LAST_SECOND_MS,
+    logger: { error: (message: unknown) => app.log.error(message) },
+    onTimeout: () => app.log.error('shutdown timed out')
+  }, async ({ signal, err }) => {
+    if (err !== undefined) {
+      app.log.error({ err }, 'shutting down after an uncaught error')
+    } else {
+      app.log.info({ signal }, 'shutting down')
+      // drained before close: Fastify answers every request with 503 once it closes, and the delay must serve them
+      await app.wsHub.drain()
+    }
+    await app.close()
+  })
 
   await app.listen({ host: env.process.WS_HOST, port: env.process.WS_PORT })
 }

@@ -14,6 +14,8 @@ const badValues: Array<[Record<string, string>, string]> = [
   [{ WS_MAX_PAYLOAD_BYTES: '2097152' }, 'env/WS_MAX_PAYLOAD_BYTES must be <= WS_MAX_BUFFERED_BYTES'],
   [{ WS_MAX_BUFFERED_BYTES: '8388608', WS_MAX_TOTAL_BUFFERED_BYTES: '4194304' }, 'env/WS_MAX_BUFFERED_BYTES must be <= WS_MAX_TOTAL_BUFFERED_BYTES'],
   [{ WS_SHUTDOWN_TIMEOUT_MS: '2000' }, 'env/WS_SHUTDOWN_TIMEOUT_MS must be > WS_PUBSUB_PUBLISH_TIMEOUT_MS'],
+  [{ WS_DRAIN_SPREAD_MS: '6000', WS_DRAIN_DELAY_MS: '3000' }, 'env/WS_SHUTDOWN_TIMEOUT_MS must be > WS_DRAIN_DELAY_MS + WS_DRAIN_SPREAD_MS + WS_PUBSUB_PUBLISH_TIMEOUT_MS'],
+  [{ WS_DRAIN_DELAY_MS: '-1' }, 'env/WS_DRAIN_DELAY_MS must be >= 0'],
   [{ WS_FAST_PATH: 'fast' }, 'env/WS_FAST_PATH must be boolean'],
   [{ WS_LOG_LEVEL: 'loud' }, 'env/WS_LOG_LEVEL must be equal to one of the allowed values']
 ]

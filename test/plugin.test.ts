@@ -98,7 +98,8 @@ test('a bad option stops register with an error naming it, and an unknown one is
     [{ maxPayload: 1024 }, 'ws-server option maxPayload is not known'],
     [{ maxPayloadBytes: 2 * 1024 * 1024 }, 'ws-server option maxPayloadBytes must be <= maxBufferedBytes'],
     [{ maxBufferedBytes: 8 * 1024 * 1024, maxTotalBufferedBytes: 4 * 1024 * 1024 }, 'ws-server option maxBufferedBytes must be <= maxTotalBufferedBytes'],
-    [{ shutdownTimeoutMs: 500, pubsubPublishTimeoutMs: 500 }, 'ws-server option shutdownTimeoutMs must be > pubsubPublishTimeoutMs']
+    [{ shutdownTimeoutMs: 500, pubsubPublishTimeoutMs: 500 }, 'ws-server option shutdownTimeoutMs must be > pubsubPublishTimeoutMs'],
+    [{ drainSpreadMs: 8000 }, 'ws-server option shutdownTimeoutMs must be > drainDelayMs + drainSpreadMs + pubsubPublishTimeoutMs']
   ]
   for (const [options, message] of cases) {
     const app = Fastify({ logger: false })

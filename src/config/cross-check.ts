@@ -40,6 +40,9 @@ export function findContradictions (options: WsOptions): Contradiction[] {
   // shutdown answers the broadcasts it already read, each waiting up to the publish timeout for its broker
   if (options.shutdownTimeoutMs <= options.pubsubPublishTimeoutMs) {
     found.push({ option: 'shutdownTimeoutMs', message: 'must be > %pubsubPublishTimeoutMs' })
+  } else if (options.shutdownTimeoutMs <= options.drainDelayMs + options.drainSpreadMs + options.pubsubPublishTimeoutMs) {
+    // the timeout counts from the signal: the drain comes first, and the last batch's broadcasts may still wait for their broker
+    found.push({ option: 'shutdownTimeoutMs', message: 'must be > %drainDelayMs + %drainSpreadMs + %pubsubPublishTimeoutMs' })
   }
   // a short key can be guessed offline from one signed envelope; an empty one between commas is a typo
   if (options.pubsubSecret !== '' && options.pubsubSecret.split(',').some((key) => key.trim().length < MIN_SECRET_LENGTH)) {

@@ -56,6 +56,10 @@ export class Client {
   bufferedBytes = 0
   /** Reading is paused until the unsent replies drain (request-side backpressure) or for good (shutdown). */
   isReadPaused = false
+  /** Set when the drain takes this client: its frames are no longer run, and reading never resumes. */
+  isLeaving = false
+  /** Requests read from this client whose answers are still being worked out (src/hub/in-flight.ts). */
+  pendingAnswers = 0
 
   constructor (id: string, socket: WebSocket, hub: ClientHost, identity?: string, heartbeatSlot = 0) {
     this.id = id
@@ -134,8 +138,8 @@ export class Client {
   }
 
   #resumeReading () {
-    // a stopping hub keeps every client paused: it answers only what it already read
-    if (!this.isReadPaused || this.hub.isStopping) return
+    // a stopping hub keeps every client paused, a draining one those it is closing: they answer only what was read
+    if (!this.isReadPaused || this.isLeaving || this.hub.isStopping) return
     this.isReadPaused = false
     this.socket.resume()
   }

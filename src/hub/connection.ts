@@ -28,8 +28,9 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, crede
   }
   hub.fastPath.onMessage(socket, (data, isBinary) => {
     hub.metrics.messagesReceived.inc()
-    // after the server's close frame, or once shutdown began, nothing more is run: an unanswered request was not run
-    if (socket.readyState !== 1 || hub.isStopping) return
+    // after the server's close frame, or once shutdown (or the drain, for this client) began, nothing more is run:
+    // an unanswered request was not run
+    if (socket.readyState !== 1 || hub.isStopping || client.isLeaving) return
     if (isBinary) {
       client.close(CloseCode.UnsupportedData, 'binary frames are not supported')
       return
@@ -50,7 +51,7 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, crede
       }
     }
     const answer = dispatcher.handleFrame(data.toString(), client)
-    if (answer !== undefined) hub.inFlight.track(answer)
+    if (answer !== undefined) hub.inFlight.track(answer, client)
   })
   socket.on('pong', () => { client.isAlive = true })
   socket.on('close', (code, reason) => { hub.remove(client, code, reason.toString()) })

@@ -49,6 +49,8 @@ export class Hub {
   readonly budget: BufferBudget
   /** Requests read and not yet answered, which shutdown waits for. */
   readonly inFlight = new InFlight()
+  /** Set when the drain begins: `/health/ready` answers 503 and upgrades are refused, while clients are still served. */
+  isDraining = false
   /** Set by shutdown: no client is read again, and a new connection is closed with 1001. */
   isStopping = false
   readonly deflate: boolean

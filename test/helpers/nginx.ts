@@ -43,9 +43,10 @@ function replaceOnce (text: string, pattern: RegExp, replacer: (...groups: any[]
 
 /**
  * Runs Debian's nginx in the foreground with a temp prefix (pid, logs, temp paths) around the templated
- * shipped config. Returns undefined (test skipped) when nginx is missing outside CI.
+ * shipped config. Returns undefined (test skipped) when nginx is missing outside CI. Each proxied WebSocket holds
+ * two of `workerConnections` (the client's and the upstream's).
  */
-export async function startNginx (t: TestContext, upstreamPorts: number[], balancing: Balancing = 'round-robin'): Promise<Nginx | undefined> {
+export async function startNginx (t: TestContext, upstreamPorts: number[], balancing: Balancing = 'round-robin', { workerConnections = 1024 } = {}): Promise<Nginx | undefined> {
   const binary = findBinary('nginx')
   if (binary === undefined) {
     t.skip('nginx is not installed')
@@ -61,7 +62,7 @@ worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
   client_body_temp_path ${dir}/body;

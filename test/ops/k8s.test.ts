@@ -94,14 +94,18 @@ test('the probe paths answer 200 on a server built from the ConfigMap', async (t
   assert.equal((await app.inject({ url: paths[2], headers: { authorization: `Bearer ${secret.stringData.WS_METRICS_TOKEN}` } })).statusCode, 200)
 })
 
-test('the grace period covers the preStop sleep, the shutdown timeout and the server\'s own last second', () => {
+test('the grace period covers the drain and the shutdown timeout, with the server\'s own last second', () => {
   const spec = deployment.spec.template.spec
-  assert.deepEqual(container.lifecycle.preStop.exec.command.slice(0, 1), ['sleep'])
-  const preStopSeconds = Number(container.lifecycle.preStop.exec.command[1])
-  const shutdownMs = served.options.shutdownTimeoutMs
+  const { shutdownTimeoutMs, drainDelayMs, drainSpreadMs } = served.options
+  // the server waits for the endpoints to forget the pod (WS_DRAIN_DELAY_MS), so no preStop sleep adds to it
+  assert.equal(container.lifecycle?.preStop, undefined)
+  assert.ok(drainDelayMs >= 5_000, `WS_DRAIN_DELAY_MS ${drainDelayMs} leaves the endpoints time to drop the pod`)
+  assert.ok(drainSpreadMs > 0, 'the clients are closed over a spread, not all at once')
+  // readEnvironment refused the ConfigMap otherwise; the timeout counts from the SIGTERM, the drain included
+  assert.ok(shutdownTimeoutMs > drainDelayMs + drainSpreadMs + served.options.pubsubPublishTimeoutMs)
   // src/server.ts exits 1 when closing hangs past the timeout + 1 s
-  assert.ok(spec.terminationGracePeriodSeconds >= preStopSeconds + shutdownMs / 1000 + 1,
-    `${spec.terminationGracePeriodSeconds} s >= ${preStopSeconds} + ${shutdownMs / 1000} + 1`)
+  assert.ok(spec.terminationGracePeriodSeconds >= shutdownTimeoutMs / 1000 + 1,
+    `${spec.terminationGracePeriodSeconds} s >= ${shutdownTimeoutMs / 1000} + 1`)
 })
 
 test('the pod runs as non-root on a read-only root filesystem, with requests and limits, and every selector finds it', () => {

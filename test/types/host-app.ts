@@ -24,6 +24,9 @@ const present: Promise<{ channel: string, count: number, clients: Array<{ id: st
 const joined: Promise<boolean> = hub.subscribe('node.1', 'orders', { presence: true })
 const left: Promise<boolean> = hub.unsubscribe('node.1', 'orders')
 void published; void present; void joined; void left
+const draining: Promise<void> = hub.drain()
+void draining
+await app.register(wsServer, { drainDelayMs: 5_000, drainSpreadMs: 3_000, shutdownTimeoutMs: 12_000 })
 await app.register(wsServer, {
   authorize: async ({ action, channel, identity }) => action !== 'publish' || (identity === 'alice' && channel.startsWith('user.')),
   apiEnabled: true,

@@ -5,7 +5,7 @@ import { spawnCluster } from '../helpers/cluster.js'
 import { connect, type TestClient } from '../helpers/client.js'
 import { startServer } from '../helpers/server.js'
 
-const TOKENS = 'alice:alice-token,bob:bob-token'
+const TOKENS = 'alice:alice-token,bob:bob-token,carol:carol-token'
 const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
 const TOO_MANY = { code: 4429, reason: 'too many connections for this user' }
 
@@ -78,6 +78,14 @@ for (const [name, broker] of BROKERS) {
     // alice holds two again: the next is refused, and the two she holds still answer
     assert.deepEqual(await outcome(await connect(t, a.url, as('alice-token'))), TOO_MANY)
     assert.deepEqual([await outcome(alice2), await outcome(alice3)], ['admitted', 'admitted'])
+
+    // carol opens four at once over both instances: each joins before it reads, so never more than two get in
+    const racing = await Promise.all([a, b, a, b].map((server) => connect(t, server.url, as('carol-token'))))
+    const results = await Promise.all(racing.map(outcome))
+    const admitted = results.filter((result) => result === 'admitted').length
+    t.diagnostic(`racing: ${admitted} of 4 admitted`)
+    assert.equal(admitted <= 2, true, `admitted ${admitted}`)
+    for (const result of results) if (result !== 'admitted') assert.deepEqual(result, TOO_MANY)
   })
 }
 

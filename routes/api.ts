@@ -2,7 +2,7 @@ import fastifySwagger from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify'
 import Type from 'typebox'
 import { ChannelName } from '../src/channels/channel-name.js'
-import { instanceOf, isHostCloseCode } from '../src/channels/commands.js'
+import { instanceOf, isCloseable, isHostCloseCode } from '../src/channels/commands.js'
 import { broadcastNotification } from '../src/channels/notification.js'
 import type { Core } from '../src/core.js'
 import { ErrorCode } from '../src/rpc/error-code.js'
@@ -24,6 +24,7 @@ const ErrorBody = Type.Object({
 const Member = Type.Object({ id: Type.String(), user: Type.Optional(Type.String()) })
 const Publication = Type.Object({ channel: Type.String(), data: Type.Unknown(), from: Type.String(), offset: Type.Integer(), epoch: Type.String() })
 const ClientId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}\\.[0-9a-z]{1,16}$', description: '`<instance id>.<counter>`' })
+const User = Type.String({ minLength: 1, maxLength: 1024, description: 'the identity: a static token\'s name or a JWT\'s `sub`' })
 const errors = { 400: ErrorBody, 401: ErrorBody, 503: ErrorBody }
 
 /**
@@ -172,6 +173,40 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
       return unavailable(reply, err, request.log)
     }
     return reply.code(202).send({ id, forwarded: true })
+  })
+
+  scope.post('/users/:user/disconnect', {
+    // the body is optional, as for a client's disconnect
+    preValidation (request, _reply, done) {
+      request.body ??= {}
+      done()
+    },
+    schema: {
+      summary: 'Close every connection of one user (identity) on every instance: how many were closed here, and that the others were told',
+      params: Type.Object({ user: User }),
+      body: Type.Object({
+        code: Type.Optional(Type.Integer({ minimum: 1000, maximum: 4999, description: '1000, or 3000-4999; default 1000' })),
+        reason: Type.Optional(Type.String({ maxLength: 123, description: 'up to 123 bytes' }))
+      }),
+      response: {
+        200: Type.Object({ user: Type.String(), disconnected: Type.Integer(), forwarded: Type.Boolean() }),
+        ...errors
+      }
+    }
+  }, async (request, reply) => {
+    const { user } = request.params as { user: string }
+    const { code = 1000, reason = '' } = (request.body ?? {}) as { code?: number, reason?: string }
+    if (!isCloseable(code, reason)) {
+      return reply.code(400).send({ statusCode: 400, code: 'WS_ERR_CLOSE_CODE', error: 'Bad Request', message: 'code must be 1000 or 3000-4999, and reason fit 123 bytes' })
+    }
+    const disconnected = commands.disconnectUser(user, code, reason)
+    try {
+      await commands.forwardToAll({ op: 'disconnectUser', user, code, reason })
+    } catch (err) {
+      // this instance's connections are closed already; the 503 says the others may not be
+      return unavailable(reply, err, request.log)
+    }
+    return { user, disconnected, forwarded: true }
   })
 }
 

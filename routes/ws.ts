@@ -10,7 +10,7 @@ export interface WsRouteOptions {
 }
 
 export default async function wsRoute (scope: FastifyInstance, { core, onRequest }: WsRouteOptions) {
-  const deps = { hub: core.hub, dispatcher: core.dispatcher, messageRate: core.messageRate }
+  const deps = { hub: core.hub, dispatcher: core.dispatcher, messageRate: core.messageRate, userConnections: core.userConnections }
   const { fastPath } = core.hub
   scope.get('/ws', { websocket: true, onRequest }, (socket, request) => {
     // @fastify/websocket's 'error' listener closes over request and reply; ours goes on first, so the socket

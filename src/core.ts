@@ -20,6 +20,7 @@ import { builtinAdapters } from './pubsub/builtin-adapters.js'
 import { Fanout } from './pubsub/fanout.js'
 import { SigningKeys } from './pubsub/signing-keys.js'
 import { MessageRate } from './rate/message-rate.js'
+import { UserConnections } from './limits/user-connections.js'
 import { Dispatcher } from './rpc/dispatcher.js'
 
 /** The framework-free objects one server is made of; the plugin wires them to Fastify. */
@@ -34,6 +35,8 @@ export interface Core {
   dispatcher: Dispatcher<MethodContext>
   /** Per-connection message rate; undefined when rate limiting is off. */
   messageRate: MessageRate | undefined
+  /** WS_MAX_CONNECTIONS_PER_USER across the instances; undefined when unlimited (0). */
+  userConnections: UserConnections | undefined
   /** Static tokens and, once the auth plugin gave it its key, JWTs. */
   auth: Authenticator
   /** The drain and the hub's part of `app.close()`. */
@@ -133,6 +136,9 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     drainDelayMs: options.drainDelayMs,
     drainSpreadMs: options.drainSpreadMs
   })
+  const userConnections = options.maxConnectionsPerUser > 0
+    ? new UserConnections(channels.presenceStore, options.maxConnectionsPerUser, log)
+    : undefined
   const handle = new WsHub({ hub, fanout, channels, commands, shutdown })
-  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, auth, shutdown, handle }
+  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, userConnections, auth, shutdown, handle }
 }

@@ -136,6 +136,22 @@ export class WsHub extends EventEmitter<WsHubEvents> {
   }
 
   /**
+   * Closes every connection of `user` (the client's identity: its token's name, or its JWT's `sub`) on every
+   * instance, with `code` (1000, or 3000–4999) and `reason` (≤ 123 bytes). This instance's are closed at once, and
+   * the number returned is how many; the others get a command through the broker, each closing its own. A command
+   * the broker does not take is logged, not thrown (`POST /api/users/:user/disconnect` awaits it and answers 503).
+   */
+  disconnectUser (user: string, code: number = 1000, reason: string = ''): number {
+    if (typeof user !== 'string' || user === '') throw new TypeError('wsHub.disconnectUser(user): user must be a non-empty string')
+    if (!isHostCloseCode(code)) throw new RangeError(`wsHub.disconnectUser: close code ${code} is not 1000 or 3000-4999`)
+    if (Buffer.byteLength(reason) > 123) throw new RangeError('wsHub.disconnectUser: the reason must fit 123 bytes')
+    const closed = this.#commands.disconnectUser(user, code, reason)
+    this.#commands.forwardToAll({ op: 'disconnectUser', user, code, reason })
+      .catch((err) => this.#hub.log.warn({ err: err.cause ?? err, user }, 'disconnectUser command not published'))
+    return closed
+  }
+
+  /**
    * Starts this instance's drain, or joins the one under way: `/health/ready` answers 503 and upgrades are refused
    * at once; after `drainDelayMs` (default 0) the clients are closed with 1001 in batches spread over
    * `drainSpreadMs` (default 0: all at once), each batch once what it sent was answered. Everything else, your

@@ -9,6 +9,7 @@ import type { Envelope } from '../pubsub/envelope.js'
 import type { Position } from '../pubsub/position.js'
 import { notAllowed, presenceUnavailable, RpcError, subscribeUnavailable, tooManyChannels } from '../rpc/rpc-error.js'
 import type { Authorize, ChannelAction } from './authorize.js'
+import { isReservedKey } from '../limits/user-connections.js'
 import { BrokerLinks } from './broker-links.js'
 import { CatchUp } from './catch-up.js'
 import { ChannelHistory, type Recovery } from './history.js'
@@ -323,9 +324,13 @@ export class Channels {
     return this.presenceStore.count(channel).catch(this.#refusePresence)
   }
 
-  /** Channels with a subscriber on some instance, with their counts; rejects like `presence`. */
-  list (): Promise<Array<{ channel: string, count: number }>> {
-    return this.presenceStore.channels().catch(this.#refusePresence)
+  /**
+   * Channels with a subscriber on some instance, with their counts; rejects like `presence`. The store's reserved
+   * keys (the per-user connection counts, `#user:…`) are not channels and are left out.
+   */
+  async list (): Promise<Array<{ channel: string, count: number }>> {
+    const all = await this.presenceStore.channels().catch(this.#refusePresence)
+    return all.filter(({ channel }) => !isReservedKey(channel))
   }
 
   /** Channels with a local subscriber (pending ones included). */

@@ -46,6 +46,7 @@ export const WsOptionsSchema = Type.Object({
   messageBurst: Type.Integer({ minimum: 1, default: 200, description: 'frames a quiet connection may send at once' }),
   messageFloodLimit: Type.Integer({ minimum: 1, default: 1_000, description: 'refused frames in a row after which the connection is closed with 1008' }),
   maxConnections: Type.Integer({ minimum: 1, default: 10_000, description: 'connections per instance; past it upgrades get 503' }),
+  maxConnectionsPerUser: Type.Integer({ minimum: 0, default: 0, description: 'connections one user (a token\'s name or a JWT\'s `sub`) may hold across every instance, counted in the adapter\'s presence store; past it the new connection is closed with 4429 right after the upgrade; 0: unlimited. Connections without an identity are not counted' }),
   maxBatchLength: Type.Integer({ minimum: 1, default: 100, description: 'requests per batch; a longer batch gets one -32600' }),
   maxTextLength: Type.Integer({ minimum: 0, default: 0, description: 'longest string param (characters) for every method whose schema sets none; 0: as long as a frame allows' }),
   allowedOrigins: Type.String({ default: '', description: 'browser origins allowed to connect, comma-separated; empty: any' }),

@@ -137,6 +137,11 @@ export class Client {
     this.socket.pause()
   }
 
+  /** Reads the client's frames again after `pauseReading` (the per-user limit admitted it). */
+  resumeReading () {
+    this.#resumeReading()
+  }
+
   #resumeReading () {
     // a stopping hub keeps every client paused, a draining one those it is closing: they answer only what was read
     if (!this.isReadPaused || this.isLeaving || this.hub.isStopping) return

@@ -12,6 +12,8 @@ export interface ConnectionDeps {
   dispatcher: Dispatcher
   /** Per-connection message rate; undefined when rate limiting is off. */
   messageRate?: MessageRate | undefined
+  /** WS_MAX_CONNECTIONS_PER_USER (src/limits/user-connections.ts); undefined when unlimited. */
+  userConnections?: { admit (client: Client): void, release (client: Client): void } | undefined
 }
 
 /**
@@ -20,12 +22,13 @@ export interface ConnectionDeps {
  * Nothing from the upgrade request is captured here, so it can be collected once the handshake is over.
  */
 export function attachConnection (socket: WebSocket, deps: ConnectionDeps, credential?: Credential): Client {
-  const { hub, dispatcher, messageRate } = deps
+  const { hub, dispatcher, messageRate, userConnections } = deps
   const client = hub.add(socket, credential?.identity)
   if (credential !== undefined) {
     client.grants = credential.grants
     client.expireAt(credential.expiresAt)
   }
+  userConnections?.admit(client)
   hub.fastPath.onMessage(socket, (data, isBinary) => {
     hub.metrics.messagesReceived.inc()
     // after the server's close frame, or once shutdown (or the drain, for this client) began, nothing more is run:
@@ -54,7 +57,10 @@ export function attachConnection (socket: WebSocket, deps: ConnectionDeps, crede
     if (answer !== undefined) hub.inFlight.track(answer, client)
   })
   socket.on('pong', () => { client.isAlive = true })
-  socket.on('close', (code, reason) => { hub.remove(client, code, reason.toString()) })
+  socket.on('close', (code, reason) => {
+    hub.remove(client, code, reason.toString())
+    userConnections?.release(client)
+  })
   socket.on('error', (err) => {
     hub.log.debug({ clientId: client.id, err }, 'socket error')
   })

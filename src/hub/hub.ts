@@ -119,7 +119,8 @@ export class Hub {
         return sent
       }
       case 'command':
-        if (target.instance === this.instanceId) this.routing?.command(envelope.payload)
+        // `*` (no instance id can be it) names every instance: a command on all of a user's connections
+        if (target.instance === this.instanceId || target.instance === '*') this.routing?.command(envelope.payload)
         return 0
     }
   }

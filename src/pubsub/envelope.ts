@@ -6,7 +6,8 @@ import { SIGNATURE_LENGTH, type SigningKeys } from './signing-keys.js'
  * Who receives a published message on each instance:
  * - `all`: every client (`broadcast`);
  * - `channel`: the channel's subscribers; with `presence`, only those who asked for join/leave notifications;
- * - `command`: no client; the instance `instance` carries out the command in the payload (see src/pubsub/command.ts).
+ * - `command`: no client; the instance `instance` carries out the command in the payload (see src/channels/commands.ts);
+ *   `*` names every instance (a command on all of one user's connections).
  */
 export type Target =
   | { kind: 'all' }

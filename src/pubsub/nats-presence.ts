@@ -197,6 +197,34 @@ export class NatsPresence implements PresenceStore {
     return count
   }
 
+  /**
+   * Read from the bucket, not the mirror, which may not have another instance's confirmed join yet: this process's
+   * members, plus each entry of another owner whose lease is still in the lease bucket (it expires there on its own).
+   */
+  async countNow (channel: string): Promise<number> {
+    const members = this.#members
+    const leases = this.#leaseKv
+    if (members === undefined || leases === undefined) return this.count(channel)
+    let count = this.#local.count(channel)
+    const live = new Map<string, boolean>()
+    // the keys first: a read inside the iteration ends it early
+    const keys: string[] = []
+    for await (const key of await members.keys(`${Buffer.from(channel).toString('base64url')}.*`)) keys.push(key)
+    for (const key of keys) {
+      const entry = await members.get(key)
+      if (entry === null || entry.operation !== 'PUT') continue
+      const { owner } = entry.json<Entry>()
+      if (owner === this.#owner) continue
+      let isLive = live.get(owner)
+      if (isLive === undefined) {
+        isLive = (await leases.get(owner))?.operation === 'PUT'
+        live.set(owner, isLive)
+      }
+      if (isLive) count++
+    }
+    return count
+  }
+
   async channels (): Promise<Array<{ channel: string, count: number }>> {
     const counts = new Map(this.#local.channels().map(({ channel, count }) => [channel, count]))
     if (!this.#isMirrored) {

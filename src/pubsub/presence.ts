@@ -13,6 +13,11 @@ export interface PresenceStore {
   leave (channel: string, clientId: string): Promise<void>
   members (channel: string): Promise<PresenceMember[]>
   count (channel: string): Promise<number>
+  /**
+   * A count that includes every join any instance saw confirmed before the call (the per-user connection limit needs
+   * it). A store whose `count` already does (Redis, this process) need not have it; one reading a mirror must.
+   */
+  countNow? (channel: string): Promise<number>
   /** Channels with at least one subscriber on some instance, with their subscriber counts. */
   channels (): Promise<Array<{ channel: string, count: number }>>
   close (): Promise<void>

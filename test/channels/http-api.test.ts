@@ -17,7 +17,7 @@ test('every /api route answers 401 without a key, with a wrong one, and with a c
   const { app } = await startApi(t, { WS_AUTH_ENABLED: true, WS_BEARER_TOKENS: 'client-token' })
   const routes = [
     ['POST', '/api/publish'], ['POST', '/api/broadcast'], ['GET', '/api/channels'], ['GET', '/api/channels/room/presence'],
-    ['POST', '/api/clients/n.0/disconnect'], ['GET', '/api/openapi.json']
+    ['POST', '/api/clients/n.0/disconnect'], ['POST', '/api/users/alice/disconnect'], ['GET', '/api/openapi.json']
   ] as const
   for (const [method, url] of routes) {
     for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Bearer client-token' }]) {
@@ -110,7 +110,7 @@ test('/api/openapi.json describes every route', async (t) => {
   assert.equal(response.statusCode, 200)
   const document = response.json()
   assert.equal(document.openapi.startsWith('3.'), true)
-  assert.deepEqual(Object.keys(document.paths).sort(), ['/api/broadcast', '/api/channels', '/api/channels/{channel}/history', '/api/channels/{channel}/presence', '/api/clients/{id}/disconnect', '/api/publish'])
+  assert.deepEqual(Object.keys(document.paths).sort(), ['/api/broadcast', '/api/channels', '/api/channels/{channel}/history', '/api/channels/{channel}/presence', '/api/clients/{id}/disconnect', '/api/publish', '/api/users/{user}/disconnect'])
   assert.deepEqual(document.security, [{ apiKey: [] }])
 })
 

@@ -1,8 +1,8 @@
 import fastifySwagger from '@fastify/swagger'
-import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import Type from 'typebox'
 import { ChannelName } from '../src/channels/channel-name.js'
-import { instanceOf, isCloseable, isHostCloseCode } from '../src/channels/commands.js'
+import { instanceOf, isCloseable } from '../src/channels/commands.js'
 import { broadcastNotification } from '../src/channels/notification.js'
 import type { Core } from '../src/core.js'
 import { ErrorCode } from '../src/rpc/error-code.js'
@@ -134,18 +134,11 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
   })
 
   scope.post('/clients/:id/disconnect', {
-    // the body is optional: no body is `{}`, so the schema below still checks any body that is sent
-    preValidation (request, _reply, done) {
-      request.body ??= {}
-      done()
-    },
+    preValidation: emptyBodyIsNone,
     schema: {
       summary: 'Close one client on any instance: 200 when closed here, 202 when passed to its instance, 404 when not here',
       params: Type.Object({ id: ClientId }),
-      body: Type.Object({
-        code: Type.Optional(Type.Integer({ minimum: 1000, maximum: 4999, description: '1000, or 3000-4999; default 1000' })),
-        reason: Type.Optional(Type.String({ maxLength: 123, description: 'up to 123 bytes' }))
-      }),
+      body: CloseBody,
       response: {
         200: Type.Object({ id: Type.String(), disconnected: Type.Boolean() }),
         202: Type.Object({ id: Type.String(), forwarded: Type.Boolean() }),
@@ -155,10 +148,9 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
     }
   }, async (request, reply) => {
     const { id } = request.params as { id: string }
-    const { code = 1000, reason = '' } = (request.body ?? {}) as { code?: number, reason?: string }
-    if (!isHostCloseCode(code) || Buffer.byteLength(reason) > 123) {
-      return reply.code(400).send({ statusCode: 400, code: 'WS_ERR_CLOSE_CODE', error: 'Bad Request', message: 'code must be 1000 or 3000-4999, and reason fit 123 bytes' })
-    }
+    const close = closeOf(request.body)
+    if (close === undefined) return badClose(reply)
+    const { code, reason } = close
     if (instanceOf(id) === hub.instanceId) {
       const client = hub.get(id)
       if (client === undefined) {
@@ -176,18 +168,11 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
   })
 
   scope.post('/users/:user/disconnect', {
-    // the body is optional, as for a client's disconnect
-    preValidation (request, _reply, done) {
-      request.body ??= {}
-      done()
-    },
+    preValidation: emptyBodyIsNone,
     schema: {
       summary: 'Close every connection of one user (identity) on every instance: how many were closed here, and that the others were told',
       params: Type.Object({ user: User }),
-      body: Type.Object({
-        code: Type.Optional(Type.Integer({ minimum: 1000, maximum: 4999, description: '1000, or 3000-4999; default 1000' })),
-        reason: Type.Optional(Type.String({ maxLength: 123, description: 'up to 123 bytes' }))
-      }),
+      body: CloseBody,
       response: {
         200: Type.Object({ user: Type.String(), disconnected: Type.Integer(), forwarded: Type.Boolean() }),
         ...errors
@@ -195,10 +180,9 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
     }
   }, async (request, reply) => {
     const { user } = request.params as { user: string }
-    const { code = 1000, reason = '' } = (request.body ?? {}) as { code?: number, reason?: string }
-    if (!isCloseable(code, reason)) {
-      return reply.code(400).send({ statusCode: 400, code: 'WS_ERR_CLOSE_CODE', error: 'Bad Request', message: 'code must be 1000 or 3000-4999, and reason fit 123 bytes' })
-    }
+    const close = closeOf(request.body)
+    if (close === undefined) return badClose(reply)
+    const { code, reason } = close
     const disconnected = commands.disconnectUser(user, code, reason)
     try {
       await commands.forwardToAll({ op: 'disconnectUser', user, code, reason })
@@ -208,6 +192,27 @@ export default async function apiRoute (scope: FastifyInstance, { core, authenti
     }
     return { user, disconnected, forwarded: true }
   })
+}
+
+/** A disconnect's optional body: no body is `{}`, so the schema still checks any body that is sent. */
+const CloseBody = Type.Object({
+  code: Type.Optional(Type.Integer({ minimum: 1000, maximum: 4999, description: '1000, or 3000-4999; default 1000' })),
+  reason: Type.Optional(Type.String({ maxLength: 123, description: 'up to 123 bytes' }))
+})
+
+function emptyBodyIsNone (request: FastifyRequest, _reply: FastifyReply, done: () => void) {
+  request.body ??= {}
+  done()
+}
+
+/** The code and reason a disconnect closes with, or undefined when they are not a host's to send. */
+function closeOf (body: unknown): { code: number, reason: string } | undefined {
+  const { code = 1000, reason = '' } = (body ?? {}) as { code?: number, reason?: string }
+  return isCloseable(code, reason) ? { code, reason } : undefined
+}
+
+function badClose (reply: FastifyReply) {
+  return reply.code(400).send({ statusCode: 400, code: 'WS_ERR_CLOSE_CODE', error: 'Bad Request', message: 'code must be 1000 or 3000-4999, and reason fit 123 bytes' })
 }
 
 /** A publish the broker did not confirm: 503 naming the JSON-RPC code a client would have seen. */

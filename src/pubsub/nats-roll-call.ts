@@ -44,6 +44,8 @@ export class NatsRollCall {
   readonly #options: NatsRollCallOptions
   /** When each other instance was last heard from. */
   readonly #peers = new Map<string, number>()
+  /** The instances whose first hello we answered with ours. */
+  readonly #greetedBack = new Set<string>()
   #connection: NatsConnection | undefined
   #subscriptions: Subscription[] = []
   /** The first hello's answers are in: reads wait for it, or they would miss the instances already there. */
@@ -118,12 +120,20 @@ export class NatsRollCall {
   #heard (msg: Msg) {
     const call = parse<Call>(msg)
     if (typeof call?.owner !== 'string' || call.owner === this.#options.owner) return
-    const isNew = !this.#peers.has(call.owner)
-    if (call.bye === true) this.#peers.delete(call.owner)
-    else this.#peers.set(call.owner, Date.now())
-    if (msg.reply !== undefined && msg.reply !== '') msg.respond(JSON.stringify({ owner: this.#options.owner, peers: this.#live() }))
-    // a newcomer that may not have heard of us (it started as we did) hears of us now
-    else if (isNew && call.bye !== true) this.beat()
+    if (call.bye === true) {
+      this.#peers.delete(call.owner)
+      this.#greetedBack.delete(call.owner)
+      return
+    }
+    this.#peers.set(call.owner, Date.now())
+    if (msg.reply !== undefined && msg.reply !== '') {
+      msg.respond(JSON.stringify({ owner: this.#options.owner, peers: this.#live() }))
+    } else if (!this.#greetedBack.has(call.owner)) {
+      // the first hello heard from an instance gets ours: it may have started as we did and never heard of us
+      // (knowing of it from a third one's list says nothing of whether it knows of us)
+      this.#greetedBack.add(call.owner)
+      this.beat()
+    }
   }
 
   #answer (msg: Msg) {

@@ -26,8 +26,8 @@ const NO_RESPONDERS = 503
  * live instance for its own, one request each on `<subject>.presence.ask.<owner>`.
  *
  * Who to ask comes from hellos on `<subject>.presence.hello`: each instance subscribes to them before it says its
- * own, says it when it connects, again three times per lease and after each reconnect, and answers a hello from an
- * instance it did not know with one of its own, so two instances that start at once learn of each other. A starting
+ * own, says it when it connects, again three times per lease and after each reconnect, and answers the first hello
+ * it hears from each instance with one of its own, so two instances that start at once learn of each other. A starting
  * instance also asks on `<subject>.presence.roll` who is there (every instance answers with the ones it knows), and
  * reads wait for those answers. It says goodbye on a clean close; one not heard from for a lease is forgotten. A
  * member joins only after a flush that follows the hello on the same connection, and a read begins with a flush of

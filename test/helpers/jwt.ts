@@ -41,6 +41,14 @@ export function epochSeconds (offset = 0): number {
   return Math.floor(Date.now() / 1000) + offset
 }
 
+/**
+ * An `exp` soon enough to wait for: 2–3 s away. `exp` is in whole seconds, so `epochSeconds(1)` can leave a few
+ * milliseconds, and on a loaded box the upgrade itself then finds the token expired.
+ */
+export function expiresSoon (): number {
+  return Math.ceil(Date.now() / 1000) + 2
+}
+
 export function rsaKeys () {
   return generateKeyPairSync('rsa', { modulusLength: 2048 })
 }

@@ -8,7 +8,7 @@ import { readEnvironment } from '../../src/config/env.js'
 import { defineMethod } from '../../src/methods/method.js'
 import { runServer, spawnServer } from '../helpers/child.js'
 import { connect, refusedUpgrade } from '../helpers/client.js'
-import { epochSeconds, ecKeys, publicPem, rsaKeys, signJwt } from '../helpers/jwt.js'
+import { epochSeconds, ecKeys, publicPem, rsaKeys, signJwt, expiresSoon } from '../helpers/jwt.js'
 import { fetchMetrics, metricValue, startServer } from '../helpers/server.js'
 
 const SECRET = 'a-hmac-key-of-at-least-32-characters!'
@@ -163,7 +163,7 @@ test('an explicit authorize option wins over the token\'s claims', async (t) => 
 
 test('a connection is closed with 4401 when its token\'s exp passes', async (t) => {
   const { url } = await startServer(t, JWT)
-  const client = await connect(t, url, bearer(hs({ sub: 'kim', exp: epochSeconds(1) })))
+  const client = await connect(t, url, bearer(hs({ sub: 'kim', exp: expiresSoon() })))
   assert.deepEqual(await client.closed, { code: 4401, reason: 'token expired' })
 })
 
@@ -171,14 +171,14 @@ test('an exp beyond setTimeout\'s range (24.8 days) does not close the connectio
   const { url } = await startServer(t, JWT, { methods: [whoami] })
   const far = await connect(t, url, bearer(hs({ sub: 'uma', exp: epochSeconds(40 * 24 * 3600) })))
   // an overflowing delay fires after 1 ms: once the witness's 1 s deadline has passed, so would have that one
-  const witness = await connect(t, url, bearer(hs({ sub: 'uma', exp: epochSeconds(1) })))
+  const witness = await connect(t, url, bearer(hs({ sub: 'uma', exp: expiresSoon() })))
   assert.deepEqual(await witness.closed, { code: 4401, reason: 'token expired' })
   assert.deepEqual(await far.call('test.whoami', {}), { jsonrpc: '2.0', id: 1, result: { identity: 'uma' } })
 })
 
 test('auth.refresh with a fresh token for the same sub keeps the connection past the old exp', async (t) => {
   const { url } = await startServer(t, JWT, { methods: [whoami] })
-  const exp = epochSeconds(1)
+  const exp = expiresSoon()
   // a witness with the same exp: once it is closed, the old deadline has passed
   const witness = await connect(t, url, bearer(hs({ sub: 'lee', exp })))
   const client = await connect(t, url, bearer(hs({ sub: 'lee', exp, channels: ['a'] })))
@@ -194,7 +194,7 @@ test('auth.refresh with a fresh token for the same sub keeps the connection past
 
 test('a refused auth.refresh answers -32013 and the connection still closes at its original exp', async (t) => {
   const { url } = await startServer(t, JWT)
-  const client = await connect(t, url, bearer(hs({ sub: 'max', exp: epochSeconds(1) })))
+  const client = await connect(t, url, bearer(hs({ sub: 'max', exp: expiresSoon() })))
   const refused = (id: number, reason: string, message: string) =>
     ({ jsonrpc: '2.0', id, error: { code: -32013, message: 'Token refused', data: { reason, message } } })
   assert.deepEqual(await client.call('auth.refresh', { token: hs({ sub: 'not-max', exp: epochSeconds(3600) }) }, 1),

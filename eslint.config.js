@@ -8,5 +8,5 @@ export default [
       '@typescript-eslint/no-redeclare': 'off'
     }
   },
-  { ignores: ['dist/', 'node_modules/'] }
+  { ignores: ['dist/', 'node_modules/', '.docs-check/'] }
 ]

@@ -13,6 +13,7 @@ import { upgradeGuards } from '../plugins/upgrade-guards.js'
 import apiRoute from '../routes/api.js'
 import healthRoute from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
+import openrpcRoute from '../routes/openrpc.js'
 import wsRoute from '../routes/ws.js'
 import type { AdapterName } from './pubsub/builtin-adapters.js'
 import type { Authorize } from './channels/authorize.js'
@@ -112,8 +113,9 @@ async function serve (scope: FastifyInstance, core: Core, registry: Registry) {
   await scope.register(wsRoute, { core, onRequest: [auth.takeProtocolToken, rateLimit, ...guards] })
   await scope.register(healthRoute, { core })
   await scope.register(metricsRoute, { registry, authenticate: auth.authenticateMetrics })
+  await scope.register(openrpcRoute, { core })
   if (core.options.apiEnabled) await scope.register(apiRoute, { prefix: '/api', core, authenticate: auth.authenticateApi })
 }
 
-/** The whole server as one plugin: `/ws`, `/health` and `/metrics` with their hooks kept to themselves, and `app.wsHub`. */
+/** The whole server as one plugin: `/ws`, `/health`, `/metrics` and `/openrpc.json` with their hooks kept to themselves, and `app.wsHub`. */
 export default fp(wsServer, { name: 'ws-server', fastify: '5.x' })

@@ -15,6 +15,7 @@ import type { Logger } from './logger.js'
 import { WsMetrics } from './metrics.js'
 import { builtinMethods } from './methods/index.js'
 import type { Method, MethodContext } from './methods/method.js'
+import { packageInfo } from './package-info.js'
 import type { PubSubAdapter } from './pubsub/adapter.js'
 import { builtinAdapters } from './pubsub/builtin-adapters.js'
 import { Fanout } from './pubsub/fanout.js'
@@ -22,6 +23,7 @@ import { SigningKeys } from './pubsub/signing-keys.js'
 import { MessageRate } from './rate/message-rate.js'
 import { UserConnections } from './limits/user-connections.js'
 import { Dispatcher } from './rpc/dispatcher.js'
+import { openRpcDocument, type OpenRpcDocument } from './rpc/openrpc.js'
 
 /** The framework-free objects one server is made of; the plugin wires them to Fastify. */
 export interface Core {
@@ -42,6 +44,8 @@ export interface Core {
   /** The drain and the hub's part of `app.close()`. */
   shutdown: Shutdown
   handle: WsHub
+  /** The OpenRPC document of every method answered here (`rpc.discover`, `GET /openrpc.json`), built on first use. */
+  openrpc: () => OpenRpcDocument
 }
 
 export interface CoreDeps {
@@ -119,14 +123,23 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     command: (payload) => commands.run(payload)
   }
   const auth = new Authenticator(options)
+  const methods = [...builtinMethods, ...(deps.methods ?? [])]
+  // 0: no tighter than what one frame can carry
+  const maxStringLength = options.maxTextLength || options.maxPayloadBytes
+  let document: OpenRpcDocument | undefined
+  const openrpc = () => {
+    if (document !== undefined) return document
+    const { name, version, description } = packageInfo()
+    document = openRpcDocument(methods, { info: { title: name, version, ...(description === undefined ? {} : { description }) }, maxStringLength })
+    return document
+  }
   const dispatcher = new Dispatcher<MethodContext>({
-    methods: [...builtinMethods, ...(deps.methods ?? [])],
-    context: (client) => ({ client, hub, pubsub: fanout, channels, auth, log }),
+    methods,
+    context: (client) => ({ client, hub, pubsub: fanout, channels, auth, log, openrpc }),
     metrics,
     log,
     maxBatchLength: options.maxBatchLength,
-    // 0: no tighter than what one frame can carry
-    maxStringLength: options.maxTextLength || options.maxPayloadBytes
+    maxStringLength
   })
   const messageRate = options.rateLimitEnabled
     ? new MessageRate({ perSecond: options.messageRatePerSecond, burst: options.messageBurst, floodLimit: options.messageFloodLimit })
@@ -140,5 +153,5 @@ export function createCore (options: WsOptions, deps: CoreDeps): Core {
     ? new UserConnections(channels.presenceStore, options.maxConnectionsPerUser, log)
     : undefined
   const handle = new WsHub({ hub, fanout, channels, commands, shutdown })
-  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, userConnections, auth, shutdown, handle }
+  return { options, metrics, hub, adapter, fanout, channels, commands, dispatcher, messageRate, userConnections, auth, shutdown, handle, openrpc }
 }

@@ -2,6 +2,7 @@ import Type from 'typebox'
 import { AuthRefusal } from '../auth/credential.js'
 import { tokenRefused } from '../rpc/rpc-error.js'
 import { defineMethod } from './method.js'
+import { MethodErrors } from './method-errors.js'
 
 /**
  * Hands the connection a fresh JWT before its `exp`: checked as the upgrade checked the first one, and for the same
@@ -10,6 +11,8 @@ import { defineMethod } from './method.js'
  */
 export default defineMethod({
   name: 'auth.refresh',
+  summary: 'Hands the connection a fresh JWT for the same `sub` before its `exp`',
+  errors: [MethodErrors.tokenRefused],
   params: Type.Object({ token: Type.String({ minLength: 1, maxLength: 16_384 }) }),
   result: Type.Object({ user: Type.String(), expiresAt: Type.Union([Type.Integer(), Type.Null()]) }),
   async handle ({ token }, { client, auth, log }) {

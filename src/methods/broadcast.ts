@@ -1,10 +1,13 @@
 import Type from 'typebox'
 import { broadcastNotification } from '../channels/notification.js'
 import { defineMethod } from './method.js'
+import { MethodErrors } from './method-errors.js'
 
 /** Sends `text` to every client on every instance, the sender included. */
 export default defineMethod({
   name: 'broadcast',
+  summary: 'Sends `text` to every client on every instance, the sender included, as a `broadcast` notification',
+  errors: [MethodErrors.broadcastUnavailable],
   params: Type.Object({ text: Type.String() }),
   result: Type.Object({ published: Type.Boolean() }),
   async handle ({ text }, { client, pubsub, log }) {

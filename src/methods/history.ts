@@ -1,6 +1,7 @@
 import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
 import { defineMethod } from './method.js'
+import { MethodErrors } from './method-errors.js'
 import { Publication, StreamPosition } from './publication.js'
 
 /**
@@ -9,6 +10,8 @@ import { Publication, StreamPosition } from './publication.js'
  */
 export default defineMethod({
   name: 'history',
+  summary: 'What the channel\'s history keeps, after `since` when given',
+  errors: [MethodErrors.historyUnavailable, MethodErrors.notAllowed, MethodErrors.unrecoverablePosition],
   params: Type.Object({
     channel: ChannelName,
     since: Type.Optional(StreamPosition),

@@ -1,10 +1,13 @@
 import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
 import { defineMethod } from './method.js'
+import { MethodErrors } from './method-errors.js'
 
 /** Who is subscribed to the channel on every instance. */
 export default defineMethod({
   name: 'presence',
+  summary: 'Who is subscribed to the channel, on every instance',
+  errors: [MethodErrors.presenceUnavailable, MethodErrors.notAllowed],
   params: Type.Object({ channel: ChannelName }),
   result: Type.Object({
     channel: Type.String(),

@@ -1,6 +1,7 @@
 import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
 import { defineMethod } from './method.js'
+import { MethodErrors } from './method-errors.js'
 
 /**
  * Sends `data` to every subscriber of the channel on every instance; the publisher need not be subscribed. With
@@ -8,6 +9,8 @@ import { defineMethod } from './method.js'
  */
 export default defineMethod({
   name: 'publish',
+  summary: 'Sends `data` to every subscriber of the channel on every instance, as a `message` notification',
+  errors: [MethodErrors.broadcastUnavailable, MethodErrors.notAllowed],
   params: Type.Object({ channel: ChannelName, data: Type.Unknown() }),
   result: Type.Object({ channel: Type.String(), published: Type.Boolean(), offset: Type.Integer(), epoch: Type.String() }),
   async handle ({ channel, data }, { client, channels, log }) {

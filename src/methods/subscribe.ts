@@ -2,6 +2,7 @@ import Type from 'typebox'
 import { ChannelName } from '../channels/channel-name.js'
 import { AfterReply } from '../rpc/after-reply.js'
 import { defineMethod } from './method.js'
+import { MethodErrors } from './method-errors.js'
 import { Publication, StreamPosition } from './publication.js'
 
 /**
@@ -11,6 +12,8 @@ import { Publication, StreamPosition } from './publication.js'
  */
 export default defineMethod({
   name: 'subscribe',
+  summary: 'Joins a channel: its `message` notifications (and `join`/`leave` with `presence`), recovered from history with `recover`',
+  errors: [MethodErrors.subscribeUnavailable, MethodErrors.historyUnavailable, MethodErrors.notAllowed, MethodErrors.tooManyChannels],
   params: Type.Object({ channel: ChannelName, presence: Type.Optional(Type.Boolean()), recover: Type.Optional(StreamPosition) }),
   result: Type.Object({
     channel: Type.String(),

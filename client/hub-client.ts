@@ -231,11 +231,12 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
     for (const subscription of this.#subscriptions.values()) subscription.reset()
     this.#pending.rejectSent(new HubError(ClientErrorCode.ConnectionReset, 'the connection dropped before the answer; the call may have run'))
     const refusal = this.#httpRefusal ?? (AUTH_CLOSE_CODES.has(code) ? code : undefined)
+    if (this.#httpRefusal !== undefined && reason === '') reason = `HTTP ${this.#httpRefusal}`
     if (refusal !== undefined || this.#options.reconnect === false) {
       this.#stop()
       this.#emit('disconnected', { code, reason, willReconnect: false })
       if (refusal !== undefined) {
-        this.#report(new HubError(ClientErrorCode.Unauthorized, `the server refused the connection (${refusal}${reason === '' ? '' : ' ' + reason}); not reconnecting`, { code: refusal, reason }))
+        this.#report(new HubError(ClientErrorCode.Unauthorized, `the server refused the connection (${code === refusal ? `${code} ${reason}` : reason}); not reconnecting`, { code: refusal, reason }))
       }
       return
     }

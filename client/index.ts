@@ -1,4 +1,5 @@
-export { HubClient, type HubClientEvents, type HubClientOptions, type HubClientState } from './hub-client.js'
+export { HubClient, type HubClientEvents, type HubClientState } from './hub-client.js'
+export type { HubClientOptions } from './options.js'
 export { HubError, ClientErrorCode } from './hub-error.js'
 export { Subscription, type SubscribeOptions } from './subscription.js'
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js'

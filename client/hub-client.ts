@@ -5,7 +5,7 @@ import { ClientErrorCode, HubError } from './hub-error.js'
 import { PendingCalls } from './pending-calls.js'
 import { Subscription, type SubscribeOptions } from './subscription.js'
 import { tokenProtocols } from './token-protocols.js'
-import type { BroadcastParams, DefaultMethods, MessageParams, MethodMap, ParamsArgument, PresenceEvent, ResyncParams } from './types.js'
+import type { BroadcastParams, DefaultMethods, MessageParams, MethodsOf, ParamsArgument, PresenceEvent, ResyncParams } from './types.js'
 import { CLOSED, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket.js'
 
 export interface HubClientOptions {
@@ -58,7 +58,7 @@ interface Queued {
  * A JSON-RPC client of the hub that reconnects, restores its subscriptions with recovery, and types each call by
  * a method map `M`.
  */
-export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<HubClientEvents> {
+export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<HubClientEvents> {
   readonly url: string
   readonly #options: HubClientOptions
   readonly #timeoutMs: number

@@ -90,6 +90,9 @@ export interface ResyncParams {
 /** A JSON-RPC method's params and result types, by wire name. */
 export type MethodMap = Record<string, { params: unknown, result: unknown }>
 
+/** The constraint on a client's method map: an `interface` fits it too (it has no index signature, so no `MethodMap`). */
+export type MethodsOf<M> = { [K in keyof M]: { params: unknown, result: unknown } }
+
 /**
  * The map used when none is given: any method name, any params, any result.
  * TODO: once the server exports its built-in methods' types, plug them in here:

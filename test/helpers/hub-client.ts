@@ -1,12 +1,20 @@
 import type { TestContext } from 'node:test'
 import WebSocket from 'ws'
-import { HubClient, type HubClientEvents, type HubClientOptions, type MethodMap } from '../../client/index.js'
+import { HubClient, type HubClientEvents, type HubClientOptions, type MethodsOf } from '../../client/index.js'
 
-/** A client of `url`, closed after the test; resolves once it is connected. */
-export async function openClient<M extends MethodMap = any> (t: TestContext, url: string, options: HubClientOptions = {}): Promise<HubClient<M>> {
+/** A client of `url`, closed after the test; resolves once it is connected, rejects if it stops before. */
+export async function openClient<M extends MethodsOf<M> = any> (t: TestContext, url: string, options: HubClientOptions = {}): Promise<HubClient<M>> {
   const client = new HubClient<M>(url, options)
   t.after(() => client.close())
-  await nextEvent(client, 'connected')
+  await new Promise<void>((resolve, reject) => {
+    const onConnected = () => { done(); resolve() }
+    const onDisconnected = ({ code, reason, willReconnect }: HubClientEvents['disconnected']) => {
+      if (!willReconnect) { done(); reject(new Error(`the client stopped before it connected: ${code} ${reason}`)) }
+    }
+    const done = () => { client.off('connected', onConnected); client.off('disconnected', onDisconnected) }
+    client.on('connected', onConnected)
+    client.on('disconnected', onDisconnected)
+  })
   return client
 }
 

@@ -14,12 +14,18 @@ export const FAST_RECOVERY_ENV = {
 
 /** `count` real server processes sharing one broker and channel, each waiting until its adapter is configured. */
 export async function spawnCluster (t: TestContext, count: number, env: Record<string, string>): Promise<ServerProcess[]> {
-  const servers = await Promise.all(Array.from({ length: count }, (_, i) => spawnServer(t, { WS_INSTANCE_ID: `node${i}`, WS_LOG_LEVEL: 'info', ...env })))
-  for (const server of servers) {
-    const configured = await server.waitForLog((line) => line.msg === 'PubSub adapter configured')
-    if (configured.connected !== true) throw new Error(`instance ${server.port} started without its broker`)
-  }
-  return servers
+  return Promise.all(Array.from({ length: count }, (_, i) => spawnInstance(t, { WS_INSTANCE_ID: `node${i}`, ...env })))
+}
+
+/**
+ * One instance of a cluster, waiting until its adapter is configured. Given `WS_PORT` and `WS_INSTANCE_ID`, it is an
+ * instance that exited started again, as a process manager would.
+ */
+export async function spawnInstance (t: TestContext, env: Record<string, string>): Promise<ServerProcess> {
+  const server = await spawnServer(t, { WS_LOG_LEVEL: 'info', ...env })
+  const configured = await server.waitForLog((line) => line.msg === 'PubSub adapter configured')
+  if (configured.connected !== true) throw new Error(`instance ${server.port} started without its broker`)
+  return server
 }
 
 export async function connectMany (t: TestContext, url: string, count: number): Promise<TestClient[]> {

@@ -29,15 +29,19 @@ export const EPOCH = /^[A-Za-z0-9_-]{8}$/
  * nothing is trimmed unless a test asks), fast reconnects, and a publish timeout a loaded 2-core box stays under.
  */
 export function spawnHistoryCluster (t: TestContext, broker: Broker, adapter: HistoryAdapterName, count: number, extra: Record<string, string> = {}): Promise<ServerProcess[]> {
-  return spawnCluster(t, count, {
+  return spawnCluster(t, count, { ...historyEnv(broker, adapter), ...extra })
+}
+
+/** The environment of `spawnHistoryCluster`'s instances, to start one of them again. */
+export function historyEnv (broker: Broker, adapter: HistoryAdapterName): Record<string, string> {
+  return {
     ...FAST_RECOVERY_ENV,
     WS_PUBSUB_ENABLED: 'true',
     WS_PUBSUB_ADAPTER: adapter,
     ...(adapter === 'nats' ? { WS_NATS_URL: broker.url } : { WS_REDIS_URL: broker.url }),
     WS_HISTORY_SIZE: '10000',
-    WS_PUBSUB_PUBLISH_TIMEOUT_MS: '5000',
-    ...extra
-  })
+    WS_PUBSUB_PUBLISH_TIMEOUT_MS: '5000'
+  }
 }
 
 /** What each acknowledged publish's message looks like to a subscriber, by offset. */

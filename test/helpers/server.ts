@@ -17,14 +17,15 @@ export type TestEnv = Record<string, string | number | boolean>
 
 /**
  * The server as the process builds it (src/standalone.ts), from `env` alone (never this process's environment),
- * in-process on an ephemeral loopback port, closed after the test. TEST_FAST_PATH=false runs it without the fast path.
+ * in-process on an ephemeral loopback port (or `env.WS_PORT`, to start one again where another was), closed after
+ * the test. TEST_FAST_PATH=false runs it without the fast path.
  */
 export async function startServer (t: TestContext, env: TestEnv = {}, extra: Pick<WsServerOptions, 'methods' | 'authorize'> = {}): Promise<StartedServer> {
   const fastPath = process.env.TEST_FAST_PATH === undefined ? {} : { WS_FAST_PATH: process.env.TEST_FAST_PATH }
   const data = Object.fromEntries(Object.entries({ WS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...fastPath, ...env }).map(([key, value]) => [key, String(value)]))
   const app = await buildStandalone(readEnvironment(data), extra)
   t.after(() => app.close())
-  await app.listen({ host: '127.0.0.1', port: 0 })
+  await app.listen({ host: '127.0.0.1', port: Number(data.WS_PORT ?? 0) })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address')
   return { app, url: `ws://127.0.0.1:${address.port}/ws`, http: `http://127.0.0.1:${address.port}` }

@@ -8,21 +8,37 @@ export interface TcpProxy {
   /** Drops every relayed connection and refuses new ones (they are closed at once) until `restore()`. */
   cut (): void
   restore (): void
+  /**
+   * A silent partition of the connections relayed so far: they stay open at both ends but carry nothing more, not
+   * even a close. New connections are relayed as usual, as when a client finds a new route.
+   */
+  freeze (): void
+}
+
+interface Pair {
+  inbound: Socket
+  outbound: Socket
+  isFrozen: boolean
 }
 
 export async function startTcpProxy (t: TestContext, targetPort: number): Promise<TcpProxy> {
-  const sockets = new Set<Socket>()
+  const pairs = new Set<Pair>()
   let isCut = false
   const server = createServer((inbound) => {
     if (isCut) return inbound.destroy()
     const outbound = createConnection({ host: '127.0.0.1', port: targetPort })
+    const pair = { inbound, outbound, isFrozen: false }
+    pairs.add(pair)
     for (const socket of [inbound, outbound]) {
-      sockets.add(socket)
       // as the endpoints do (ws sets it): without it, Nagle and delayed ACKs add ~40 ms to back-to-back frames
       socket.setNoDelay(true)
-      socket.on('close', () => sockets.delete(socket))
+      socket.on('close', () => { if (inbound.destroyed && outbound.destroyed) pairs.delete(pair) })
       // a reset on one side ends both; the client sees a dropped connection, as on a real network
-      socket.on('error', () => { inbound.destroy(); outbound.destroy() })
+      socket.on('error', () => {
+        if (pair.isFrozen) return
+        inbound.destroy()
+        outbound.destroy()
+      })
     }
     inbound.pipe(outbound)
     outbound.pipe(inbound)
@@ -30,7 +46,10 @@ export async function startTcpProxy (t: TestContext, targetPort: number): Promis
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   t.after(async () => {
-    for (const socket of sockets) socket.destroy()
+    for (const pair of pairs) {
+      pair.inbound.destroy()
+      pair.outbound.destroy()
+    }
     server.close()
     await once(server, 'close')
   })
@@ -40,10 +59,21 @@ export async function startTcpProxy (t: TestContext, targetPort: number): Promis
     port: address.port,
     cut () {
       isCut = true
-      for (const socket of sockets) socket.destroy()
+      for (const pair of pairs) {
+        pair.inbound.destroy()
+        pair.outbound.destroy()
+      }
     },
     restore () {
       isCut = false
+    },
+    freeze () {
+      for (const pair of pairs) {
+        pair.isFrozen = true
+        // unpipe also stops passing on the end of either side
+        pair.inbound.unpipe(pair.outbound)
+        pair.outbound.unpipe(pair.inbound)
+      }
     }
   }
 }

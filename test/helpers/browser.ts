@@ -1,5 +1,10 @@
 import { accessSync, constants } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { once } from 'node:events'
+import { extname } from 'node:path'
 import { after, type TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 
 /** Debian's `chromium` (apt), never a downloaded build; CHROMIUM_PATH points elsewhere. */
@@ -83,5 +88,80 @@ export async function withPageLog<T> (browserPage: BrowserPage, fn: () => Promis
       err.message += `\n--- the page printed ---\n${browserPage.log.join('\n')}`
     }
     throw err
+  }
+}
+
+/** The client's browser bundle, as `npm run build` writes it. */
+export const BUNDLE_PATH = fileURLToPath(new URL('../../dist/browser/hub-client.js', import.meta.url))
+
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' }
+
+/**
+ * Serves `files` (URL path → file on disk) on a loopback port until the test ends; a module script needs an http
+ * origin, which a data: URL or setContent does not give. Files are read at each request; others answer 404.
+ */
+export async function serveFiles (t: TestContext, files: Record<string, string>): Promise<string> {
+  const server = createServer((request, response) => {
+    const path = files[new URL(request.url ?? '/', 'http://x').pathname]
+    if (path === undefined) {
+      response.writeHead(404).end()
+      return
+    }
+    readFile(path).then(
+      (body) => response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' }).end(body),
+      (err: Error) => response.writeHead(500).end(err.message)
+    )
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  return `http://127.0.0.1:${address.port}`
+}
+
+export type Report = Record<string, any>
+
+/**
+ * What a page hands the test through `window.report(entry)`, kept in order. `until` awaits an entry the way a test
+ * awaits a frame: resolved by the report itself, with a deadline that names what was awaited.
+ */
+export class PageReports {
+  readonly all: Report[] = []
+  readonly #waiters: Array<{ match: (entry: Report) => boolean, resolve: (entry: Report) => void }> = []
+
+  static async expose (page: Page): Promise<PageReports> {
+    const reports = new PageReports()
+    await page.exposeFunction('report', (entry: Report) => reports.#add(entry))
+    return reports
+  }
+
+  #add (entry: Report) {
+    this.all.push(entry)
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.match(entry)) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1)
+        waiter.resolve(entry)
+      }
+    }
+  }
+
+  /** Entries whose `event` is `event`. */
+  of (event: string): Report[] {
+    return this.all.filter((entry) => entry.event === event)
+  }
+
+  /** The first entry so far, or to come, for which `match` is true. */
+  until (description: string, match: (entry: Report) => boolean, timeoutMs = PAGE_TIMEOUT_MS): Promise<Report> {
+    const seen = this.all.find(match)
+    if (seen !== undefined) return Promise.resolve(seen)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1)
+        reject(new Error(`no report of ${description} within ${timeoutMs} ms; reports so far: ${JSON.stringify(this.all)}`))
+      }, timeoutMs)
+      const waiter = { match, resolve: (entry: Report) => { clearTimeout(timer); resolve(entry) } }
+      this.#waiters.push(waiter)
+    })
   }
 }

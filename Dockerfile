@@ -11,7 +11,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY plugins ./plugins
 COPY routes ./routes
-# tsconfig.build.json compiles src/, plugins/ and routes/ into dist/src, dist/plugins and dist/routes
+COPY client ./client
+COPY scripts/bundle-client.ts ./scripts/
+# tsconfig.build.json compiles src/, plugins/, routes/ and client/ into dist/; then the browser bundle of the client
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS deps

@@ -1,0 +1,344 @@
+import { CloseCode } from '../src/close-codes.js'
+import { backoffDelay } from './backoff.js'
+import { Emitter } from './emitter.js'
+import { ClientErrorCode, HubError } from './hub-error.js'
+import { PendingCalls } from './pending-calls.js'
+import { Subscription, type SubscribeOptions } from './subscription.js'
+import { tokenProtocols } from './token-protocols.js'
+import type { BroadcastParams, DefaultMethods, MessageParams, MethodMap, ParamsArgument, PresenceEvent, ResyncParams } from './types.js'
+import { CLOSED, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket.js'
+
+export interface HubClientOptions {
+  /** A bearer token, sent as the `bearer.<base64url>` subprotocol. */
+  token?: string
+  /** Called before each connection attempt (so an expired token is replaced); wins over `token`. */
+  getToken?: () => string | undefined | Promise<string | undefined>
+  /** How long a call waits for its answer, queued time included. Default 10000. */
+  timeoutMs?: number
+  /** Backoff between reconnect attempts (defaults 500 and 10000 ms), or `false` to stay closed after a drop. */
+  reconnect?: { minDelayMs?: number, maxDelayMs?: number } | false
+  /** The WebSocket class to use; default the global one, else the `ws` package. */
+  WebSocket?: WebSocketConstructor
+}
+
+/** What `on(event, listener)` passes to the listener. */
+export interface HubClientEvents {
+  /** The socket is open; subscriptions are being restored and queued calls sent. */
+  connected: undefined
+  /** A socket closed, or a connection attempt failed; `willReconnect` says whether the client tries again. */
+  disconnected: { code: number, reason: string, willReconnect: boolean }
+  /** A `broadcast` notification's params. */
+  broadcast: BroadcastParams
+  /** A `resync` notification's params; the named subscriptions are restored with `recover` on their own. */
+  resync: ResyncParams
+  /** A refused resubscription, an auth refusal (code EAUTH), a callback that threw, a frame that was not JSON. */
+  error: Error
+}
+
+export type HubClientState = 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+const DEFAULT_TIMEOUT_MS = 10_000
+const DEFAULT_MIN_DELAY_MS = 500
+const DEFAULT_MAX_DELAY_MS = 10_000
+/** A connection open this long resets the backoff. */
+const STABLE_MS = 5_000
+const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.TokenExpired, CloseCode.Forbidden])
+/** How `ws` reports a refused upgrade; the browser's and undici's WebSocket give no status. */
+const HTTP_REFUSAL = /Unexpected server response: (40[13])/
+
+interface Queued {
+  frame: string
+  /** A call's id: it is sent only while the call is pending. */
+  id?: number
+  /** A notification is dropped once this passes (epoch ms). */
+  expiresAt: number
+}
+
+/**
+ * A JSON-RPC client of the hub that reconnects, restores its subscriptions with recovery, and types each call by
+ * a method map `M`.
+ */
+export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<HubClientEvents> {
+  readonly url: string
+  readonly #options: HubClientOptions
+  readonly #timeoutMs: number
+  readonly #minDelayMs: number
+  readonly #maxDelayMs: number
+  readonly #pending = new PendingCalls()
+  readonly #subscriptions = new Map<string, Subscription<any>>()
+  #queue: Queued[] = []
+  #state: HubClientState = 'connecting'
+  #socket: WebSocketLike | undefined
+  /** Bumped by each connection attempt and by `close()`, so a stale token or socket is dropped. */
+  #attemptId = 0
+  #reconnects = 0
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  #openedAt = 0
+  #httpRefusal: number | undefined
+  #nextId = 1
+  #webSocket: Promise<WebSocketConstructor> | undefined
+
+  constructor (url: string, options: HubClientOptions = {}) {
+    super()
+    this.url = checkUrl(url)
+    this.#options = options
+    this.#timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1)
+    const reconnect = options.reconnect === false ? {} : options.reconnect ?? {}
+    this.#minDelayMs = checkNumber('reconnect.minDelayMs', reconnect.minDelayMs ?? DEFAULT_MIN_DELAY_MS, 0)
+    this.#maxDelayMs = checkNumber('reconnect.maxDelayMs', reconnect.maxDelayMs ?? Math.max(DEFAULT_MAX_DELAY_MS, this.#minDelayMs), this.#minDelayMs)
+    this.#connect()
+  }
+
+  /** `connecting` (first attempt), `open`, `reconnecting` (waiting or trying again), `closed` (for good). */
+  get state (): HubClientState {
+    return this.#state
+  }
+
+  /** Calls sent or queued and not yet answered. */
+  get pendingCalls (): number {
+    return this.#pending.size
+  }
+
+  /**
+   * Calls `method` and resolves with its result. Rejects with a `HubError`: the server's `code`, `message` and
+   * `data`, or ETIMEDOUT, ECONNRESET (sent, then the connection dropped: it may have run), ECLOSED.
+   */
+  call<K extends keyof M & string> (method: K, ...args: ParamsArgument<M[K]['params']>): Promise<M[K]['result']> {
+    return this.#request(method, args[0]) as Promise<M[K]['result']>
+  }
+
+  /** Sends a notification (no answer). While not connected it is queued, and dropped after `timeoutMs`. */
+  notify<K extends keyof M & string> (method: K, ...args: ParamsArgument<M[K]['params']>): void {
+    if (this.#state === 'closed') throw new HubError(ClientErrorCode.Closed, 'the client is closed')
+    const frame = JSON.stringify({ jsonrpc: '2.0', method, params: args[0] })
+    if (this.#state === 'open') this.#socket!.send(frame)
+    else this.#enqueue({ frame, expiresAt: Date.now() + this.#timeoutMs })
+  }
+
+  /**
+   * Subscribes to `channel` now and after every reconnect, recovering missed messages when the channel keeps
+   * history. Throws EALREADY when this client already holds the channel (one subscription per channel).
+   */
+  subscribe<T = unknown> (channel: string, options: SubscribeOptions<T>): Subscription<T> {
+    if (this.#state === 'closed') throw new HubError(ClientErrorCode.Closed, 'the client is closed')
+    if (this.#subscriptions.has(channel)) throw new HubError(ClientErrorCode.AlreadySubscribed, `already subscribed to ${channel}: unsubscribe first`)
+    const subscription = new Subscription<T>(channel, options, {
+      request: (method, params) => this.#request(method, params),
+      isOpen: () => this.#state === 'open',
+      retryDelay: (attempt) => backoffDelay(attempt, this.#minDelayMs, this.#maxDelayMs),
+      forget: (sub) => { if (this.#subscriptions.get(sub.channel) === sub) this.#subscriptions.delete(sub.channel) },
+      report: (err) => this.#report(err)
+    })
+    this.#subscriptions.set(channel, subscription)
+    if (this.#state === 'open') subscription.subscribe()
+    return subscription
+  }
+
+  /** Closes for good: pending calls reject with ECLOSED, subscriptions end, no reconnect. */
+  close (): void {
+    if (this.#state === 'closed') return
+    const wasOpen = this.#state === 'open'
+    this.#stop()
+    if (wasOpen) this.#emit('disconnected', { code: CloseCode.Normal, reason: 'closed by the client', willReconnect: false })
+  }
+
+  #request (method: string, params: unknown): Promise<unknown> {
+    if (this.#state === 'closed') return Promise.reject(new HubError(ClientErrorCode.Closed, 'the client is closed'))
+    const id = this.#nextId++
+    const answer = this.#pending.add(id, method, this.#timeoutMs, (expired) => this.#unqueue(expired))
+    const frame = JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params })
+    if (this.#state === 'open') this.#send(id, frame)
+    else this.#enqueue({ frame, id, expiresAt: Infinity })
+    return answer
+  }
+
+  #send (id: number, frame: string): void {
+    this.#pending.markSent(id)
+    this.#socket!.send(frame)
+  }
+
+  #enqueue (item: Queued): void {
+    const now = Date.now()
+    this.#queue = this.#queue.filter((queued) => queued.expiresAt > now)
+    this.#queue.push(item)
+  }
+
+  #unqueue (id: number): void {
+    const index = this.#queue.findIndex((queued) => queued.id === id)
+    if (index !== -1) this.#queue.splice(index, 1)
+  }
+
+  #connect (): void {
+    const attemptId = ++this.#attemptId
+    this.#httpRefusal = undefined
+    this.#webSocket ??= resolveWebSocket(this.#options.WebSocket)
+    const { getToken, token } = this.#options
+    Promise.all([this.#webSocket, getToken === undefined ? token : getToken()]).then(([WebSocket, currentToken]) => {
+      if (attemptId !== this.#attemptId) return
+      let socket: WebSocketLike
+      try {
+        socket = new WebSocket(this.url, tokenProtocols(currentToken))
+      } catch (err) {
+        this.#report(err)
+        this.#afterClose(1006, String(err))
+        return
+      }
+      this.#attach(socket)
+    }, (err: unknown) => {
+      if (attemptId !== this.#attemptId) return
+      // no WebSocket class, or getToken failed: try again later, as after a failed attempt
+      if (this.#options.WebSocket === undefined) this.#webSocket = undefined
+      this.#report(err)
+      this.#afterClose(1006, err instanceof Error ? err.message : String(err))
+    })
+  }
+
+  /** One handler per event per socket, taken off when it closes. */
+  #attach (socket: WebSocketLike): void {
+    this.#socket = socket
+    socket.onopen = () => this.#opened()
+    socket.onmessage = (event) => this.#receive(event.data)
+    socket.onerror = (event) => {
+      const match = HTTP_REFUSAL.exec(String(event?.message ?? event?.error?.message ?? ''))
+      if (match !== null) this.#httpRefusal = Number(match[1])
+    }
+    socket.onclose = (event) => {
+      detach(socket)
+      if (socket !== this.#socket) return
+      this.#socket = undefined
+      this.#afterClose(typeof event?.code === 'number' ? event.code : 1006, typeof event?.reason === 'string' ? event.reason : '')
+    }
+  }
+
+  #opened (): void {
+    this.#state = 'open'
+    this.#openedAt = Date.now()
+    // subscriptions first: a queued publish then reaches this client's own subscription
+    for (const subscription of this.#subscriptions.values()) subscription.subscribe()
+    const now = Date.now()
+    for (const queued of this.#queue.splice(0)) {
+      if (queued.id === undefined) {
+        if (queued.expiresAt > now) this.#socket!.send(queued.frame)
+      } else if (this.#pending.has(queued.id)) {
+        this.#send(queued.id, queued.frame)
+      }
+    }
+    this.#emit('connected', undefined)
+  }
+
+  #afterClose (code: number, reason: string): void {
+    const wasOpen = this.#state === 'open'
+    for (const subscription of this.#subscriptions.values()) subscription.reset()
+    this.#pending.rejectSent(new HubError(ClientErrorCode.ConnectionReset, 'the connection dropped before the answer; the call may have run'))
+    const refusal = this.#httpRefusal ?? (AUTH_CLOSE_CODES.has(code) ? code : undefined)
+    if (refusal !== undefined || this.#options.reconnect === false) {
+      this.#stop()
+      this.#emit('disconnected', { code, reason, willReconnect: false })
+      if (refusal !== undefined) {
+        this.#report(new HubError(ClientErrorCode.Unauthorized, `the server refused the connection (${refusal}${reason === '' ? '' : ' ' + reason}); not reconnecting`, { code: refusal, reason }))
+      }
+      return
+    }
+    if (wasOpen && Date.now() - this.#openedAt >= STABLE_MS) this.#reconnects = 0
+    // a draining server (1001) is left at once, unless the last reconnect did not hold
+    const delay = code === CloseCode.GoingAway && this.#reconnects === 0 ? 0 : backoffDelay(this.#reconnects, this.#minDelayMs, this.#maxDelayMs)
+    this.#reconnects++
+    this.#state = 'reconnecting'
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined
+      this.#connect()
+    }, delay)
+    this.#emit('disconnected', { code, reason, willReconnect: true })
+  }
+
+  #receive (data: unknown): void {
+    let message: unknown
+    try {
+      message = JSON.parse(String(data))
+    } catch {
+      this.#report(new HubError(ClientErrorCode.Protocol, 'the server sent a frame that is not JSON'))
+      return
+    }
+    for (const item of Array.isArray(message) ? message : [message]) {
+      if (typeof item !== 'object' || item === null) continue
+      if (typeof item.method === 'string') this.#notification(item.method, item.params)
+      else this.#pending.settle(item.id, item)
+    }
+  }
+
+  #notification (method: string, params: any): void {
+    if (typeof params !== 'object' || params === null) return
+    if (method === 'message') this.#subscriptions.get(params.channel)?.receive(params as MessageParams)
+    else if (method === 'join') this.#subscriptions.get(params.channel)?.join(params as PresenceEvent)
+    else if (method === 'leave') this.#subscriptions.get(params.channel)?.leave(params as PresenceEvent)
+    else if (method === 'broadcast') this.#emit('broadcast', params as BroadcastParams)
+    else if (method === 'resync') this.#resync(params as ResyncParams)
+  }
+
+  /** The instance may have missed messages: the named subscriptions (all, without a list) subscribe again with `recover`. */
+  #resync (params: ResyncParams): void {
+    const channels = Array.isArray(params.channels) ? params.channels : [...this.#subscriptions.keys()]
+    for (const channel of channels) this.#subscriptions.get(channel)?.subscribe()
+    this.#emit('resync', params)
+  }
+
+  #stop (): void {
+    this.#state = 'closed'
+    this.#attemptId++
+    clearTimeout(this.#reconnectTimer)
+    this.#reconnectTimer = undefined
+    const socket = this.#socket
+    this.#socket = undefined
+    if (socket !== undefined) {
+      detach(socket)
+      socket.close(CloseCode.Normal)
+    }
+    this.#queue = []
+    const closed = new HubError(ClientErrorCode.Closed, 'the client is closed')
+    this.#pending.rejectAll(new HubError(ClientErrorCode.ConnectionReset, 'the client closed before the answer; the call may have run'), closed)
+    for (const subscription of this.#subscriptions.values()) subscription.close(closed)
+    this.#subscriptions.clear()
+  }
+
+  #emit<E extends keyof HubClientEvents> (event: E, payload: HubClientEvents[E]): void {
+    this.emit(event, payload, (err) => this.#report(err))
+  }
+
+  #report (err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err))
+    // an `error` listener that throws is rethrown outside, not fed back to itself
+    this.emit('error', error, (thrown) => queueMicrotask(() => { throw thrown }))
+  }
+}
+
+/**
+ * Takes the client's handlers off a socket. `ws` throws an `error` event that has no listener (closing a socket
+ * that is still connecting emits one), so a no-op stays until the socket has closed.
+ */
+function detach (socket: WebSocketLike): void {
+  socket.onopen = null
+  socket.onmessage = null
+  if (socket.readyState === CLOSED) {
+    socket.onerror = null
+    socket.onclose = null
+  } else {
+    socket.onerror = () => {}
+    socket.onclose = () => { socket.onerror = null; socket.onclose = null }
+  }
+}
+
+function checkUrl (url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new TypeError(`HubClient: ${JSON.stringify(url)} is not a URL`)
+  }
+  if (!['ws:', 'wss:', 'http:', 'https:'].includes(parsed.protocol)) throw new TypeError(`HubClient: the URL must be ws:// or wss://, got ${parsed.protocol}//`)
+  return url
+}
+
+function checkNumber (name: string, value: number, minimum: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) throw new RangeError(`HubClient: ${name} must be a number >= ${minimum}, got ${String(value)}`)
+  return value
+}

@@ -1,0 +1,11 @@
+export { HubClient, type HubClientEvents, type HubClientOptions, type HubClientState } from './hub-client.js'
+export { HubError, ClientErrorCode } from './hub-error.js'
+export { Subscription, type SubscribeOptions } from './subscription.js'
+export type { WebSocketConstructor, WebSocketLike } from './websocket.js'
+export type {
+  BroadcastParams, DefaultMethods, HistoryOptions, HistoryResult, MessageParams, MethodMap, ParamsArgument, PresenceClient,
+  PresenceEvent, PresenceResult, Publication, ResyncParams, StreamPosition, SubscribeResult
+} from './types.js'
+export { SUBPROTOCOL, BEARER_PROTOCOL_PREFIX } from '../src/subprotocol.js'
+export { CloseCode } from '../src/close-codes.js'
+export { ErrorCode } from '../src/rpc/error-code.js'

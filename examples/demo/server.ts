@@ -14,7 +14,7 @@ const BUNDLE = 'hub-client.js'
 
 /** The hub with history and tokens, the page, and the client bundle, in one Fastify app. */
 export async function buildDemo (options: { logLevel?: string } = {}): Promise<FastifyInstance> {
-  if (!existsSync(BUNDLE_DIR + BUNDLE)) throw new Error(`${BUNDLE_DIR}${BUNDLE} is missing: run npm run build first`)
+  if (!existsSync(BUNDLE_DIR + BUNDLE)) throw new Error(`${BUNDLE_DIR}${BUNDLE} is missing: run npm run build:client first`)
   const app = Fastify({ logger: { level: options.logLevel ?? 'info', serializers: { req: serializeRequest } } })
   await app.register(wsServer, {
     instanceId: 'demo',
@@ -24,8 +24,8 @@ export async function buildDemo (options: { logLevel?: string } = {}): Promise<F
     // kept per room, so a page that lost its connection gets what it missed
     historySize: 100
   })
-  await app.register(fastifyStatic, { root: PUBLIC_DIR })
-  app.get(`/${BUNDLE}`, (_request, reply) => reply.sendFile(BUNDLE, BUNDLE_DIR))
+  // the page, and beside it the bundle (with its source map) as /hub-client.js
+  await app.register(fastifyStatic, { root: [PUBLIC_DIR, BUNDLE_DIR] })
   return app
 }
 

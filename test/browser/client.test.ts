@@ -134,5 +134,6 @@ test('with WS_REFUSE_IN_BAND a refused token reaches the page as 4401 with a rea
     assert.equal((await page.evaluate(() => (globalThis as HarnessWindow).harness.sockets())).length, 1)
     assert.deepEqual(upgrades, ['/ws'])
     assert.deepEqual(reports.of('connected'), [])
+    assert.deepEqual(reports.of('error').map((entry) => entry.code), ['EAUTH'])
   })
 })

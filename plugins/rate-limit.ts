@@ -1,9 +1,14 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
-import type { FastifyInstance, onRequestHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import { CloseCode } from '../src/close-codes.js'
 import type { Core } from '../src/core.js'
+import { refuseInBand } from './in-band-refusal.js'
 
-/** The `/ws` onRequest hook: 429 with Retry-After past `rateLimitMax` upgrades per window per IP; a no-op when off. */
+/**
+ * The `/ws` onRequest hook: 429 with Retry-After past `rateLimitMax` upgrades per window per IP (with `refuseInBand`,
+ * an upgrade is closed with 4429 instead); a no-op when off.
+ */
 export async function rateLimitHook (scope: FastifyInstance, core: Core): Promise<onRequestHookHandler> {
   const { options, metrics } = core
   if (!options.rateLimitEnabled) return function noLimit (_request, _reply, done) { done() }
@@ -16,11 +21,19 @@ export async function rateLimitHook (scope: FastifyInstance, core: Core): Promis
     // a Redis outage must not turn into a refused-everything outage: the limit fails open and says so in the log
     skipOnError: true
   })
-  return scope.rateLimit({
+  const limit = scope.rateLimit({
     max: options.rateLimitMax,
     timeWindow: options.rateLimitWindowMs,
     onExceeded () { metrics.rateLimited.inc() }
-  }) as onRequestHookHandler
+  }) as (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  if (!options.refuseInBand) return limit as onRequestHookHandler
+  // the limiter refuses by throwing its 429 (after onExceeded counted it); an upgrade's is turned into 4429
+  return function limitInBand (request, reply, done) {
+    limit(request, reply).then(() => done(), (err: { statusCode?: number }) => {
+      if (err?.statusCode === 429 && refuseInBand(true, request, CloseCode.RateLimited, 'rate limit exceeded')) done()
+      else done(err as Error)
+    })
+  }
 }
 
 /** Its own connection: the pub/sub adapter's subscriber cannot run commands, and its lifecycle is the adapter's. */

@@ -3,6 +3,7 @@ import fastifyWebsocket, { type WebsocketPluginOptions } from '@fastify/websocke
 import type { FastifyInstance } from 'fastify'
 import { Registry } from 'prom-client'
 import { authHooks } from '../plugins/auth.js'
+import { unlessRefused } from '../plugins/in-band-refusal.js'
 import channelsPlugin from '../plugins/channels.js'
 import hubPlugin from '../plugins/hub.js'
 import metricsPlugin from '../plugins/metrics.js'
@@ -22,6 +23,7 @@ import { createCore, type Core } from './core.js'
 import type { WsHub } from './handle.js'
 import type { PubSubAdapter } from './pubsub/adapter.js'
 import type { Method } from './methods/method.js'
+import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from './subprotocol.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,9 +64,21 @@ export function websocketOptions (options: WsOptions): WebsocketPluginOptions {
       clientTracking: false,
       perMessageDeflate: options.permessageDeflate
         ? { threshold: options.deflateThresholdBytes, serverNoContextTakeover: true, clientNoContextTakeover: true }
-        : false
+        : false,
+      handleProtocols: chooseProtocol
     }
   }
+}
+
+/**
+ * The protocol echoed in the 101: ours when offered (the client also offers its token as `bearer.…`, which must
+ * never come back), else the first offered, as ws does without this option, so other clients see no change.
+ */
+function chooseProtocol (offered: Set<string>): string | false {
+  if (offered.has(SUBPROTOCOL)) return SUBPROTOCOL
+  // /ws took the token entry off already; this keeps it from being echoed on any other route too
+  for (const name of offered) if (!name.startsWith(BEARER_PROTOCOL_PREFIX)) return name
+  return false
 }
 
 async function wsServer (host: FastifyInstance, given: WsServerOptions) {
@@ -92,8 +106,10 @@ async function serve (scope: FastifyInstance, core: Core, registry: Registry) {
   const { checkOrigin, checkCapacity } = upgradeGuards(core)
   // a host that serves WebSockets itself registered @fastify/websocket first; we reuse it
   if (!scope.hasDecorator('websocketServer')) await scope.register(fastifyWebsocket, websocketOptions(core.options))
-  // rate limit before auth: it also caps token guessing; capacity last, nearest the upgrade it guards
-  await scope.register(wsRoute, { core, onRequest: [rateLimit, checkOrigin, auth.authenticate, checkCapacity] })
+  // the token comes off the protocol header before anything can log or echo it; rate limit before auth: it also
+  // caps token guessing; capacity last, nearest the upgrade it guards. An upgrade refused in-band skips the rest
+  const guards = [checkOrigin, auth.authenticate, checkCapacity].map(unlessRefused)
+  await scope.register(wsRoute, { core, onRequest: [auth.takeProtocolToken, rateLimit, ...guards] })
   await scope.register(healthRoute, { core })
   await scope.register(metricsRoute, { registry, authenticate: auth.authenticateMetrics })
   if (core.options.apiEnabled) await scope.register(apiRoute, { prefix: '/api', core, authenticate: auth.authenticateApi })

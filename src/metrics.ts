@@ -85,7 +85,7 @@ export class WsMetrics {
     this.pubsubResyncs = new Counter({ name: 'ws_pubsub_resyncs_total', help: 'Times this instance told its clients they may have missed messages', registers })
     this.authFailures = new Counter({
       name: 'ws_auth_failures_total',
-      help: 'Upgrade (and /api) requests refused with 401, by reason: missing, invalid, expired, refused',
+      help: 'Upgrade (and /api) requests refused with 401 (or 4401 in-band), by reason: missing, invalid, expired, refused',
       labelNames: ['reason'],
       registers
     })

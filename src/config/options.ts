@@ -31,7 +31,7 @@ export const WsOptionsSchema = Type.Object({
   presenceLeaseMs: Type.Integer({ minimum: 300, default: 10_000, description: 'with a broker, how long a vanished instance\'s clients stay in presence: each instance renews its lease three times per period' }),
   pubsubSecret: Type.String({ default: '', description: 'sign envelopes (HMAC-SHA-256) and drop any that do not verify; comma-separated keys of ≥ 16 characters, signed with the first, accepted under any (rotation); empty: unsigned' }),
 
-  authEnabled: Type.Boolean({ default: false, description: 'require a bearer token on the upgrade (`Authorization: Bearer …` or `?access_token=`): one of `bearerTokens`, or a JWT under the `jwt*` key' }),
+  authEnabled: Type.Boolean({ default: false, description: 'require a bearer token on the upgrade (`Authorization: Bearer …`, `?access_token=` or a `bearer.<base64url>` WebSocket protocol): one of `bearerTokens`, or a JWT under the `jwt*` key' }),
   bearerTokens: Type.String({ default: '', description: 'accepted client tokens, comma-separated; `name:token` gives the token a name, the client\'s identity and presence `user` (unnamed: `token-<i>`)' }),
   jwtSecret: Type.String({ default: '', description: 'accept JWTs signed with HS256/384/512 under this HMAC key (the raw string, ≥ 32 characters); `sub` becomes the client\'s identity (docs/security.md)' }),
   jwtPublicKey: Type.String({ default: '', description: 'accept JWTs signed with RS/PS (RSA key) or ES (EC key) under this PEM public key; `\\n` is read as a newline' }),
@@ -50,6 +50,7 @@ export const WsOptionsSchema = Type.Object({
   maxBatchLength: Type.Integer({ minimum: 1, default: 100, description: 'requests per batch; a longer batch gets one -32600' }),
   maxTextLength: Type.Integer({ minimum: 0, default: 0, description: 'longest string param (characters) for every method whose schema sets none; 0: as long as a frame allows' }),
   allowedOrigins: Type.String({ default: '', description: 'browser origins allowed to connect, comma-separated; empty: any' }),
+  refuseInBand: Type.Boolean({ default: false, description: 'complete a refused `/ws` upgrade and close it at once with 4401 (token), 4403 (origin), 4429 (rate limit) or 4503 (full, draining) and a short reason, which a browser can read; `false`: refuse with the HTTP status before the upgrade (a browser sees only 1006). Requests that are not upgrades keep their HTTP answers' }),
 
   maxChannelsPerConnection: Type.Integer({ minimum: 1, default: 128, description: 'channels one connection may be subscribed to at once; past it `subscribe` answers -32011' }),
   channelPublish: Type.Enum(['any', 'server'], { default: 'any', description: 'who may publish to channels: `any` client (subject to `authorize`), or only the `server` side (`app.wsHub.publish`, the HTTP API)' }),

@@ -83,7 +83,8 @@ async function refreshPresence () {
 
 function showPresence () {
   $('presence').classList.remove('stale')
-  $('presence').replaceChildren(...[...members].map(([id, name]) => {
+  const byName = [...members].sort(([, a = ''], [, b = '']) => a.localeCompare(b))
+  $('presence').replaceChildren(...byName.map(([id, name]) => {
     const item = document.createElement('li')
     item.textContent = name ?? id
     item.title = id

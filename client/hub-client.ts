@@ -5,21 +5,10 @@ import { ClientErrorCode, HubError } from './hub-error.js'
 import { PendingCalls } from './pending-calls.js'
 import { Subscription, type SubscribeOptions } from './subscription.js'
 import { tokenProtocols } from './token-protocols.js'
-import type { BroadcastParams, DefaultMethods, MessageParams, MethodMap, ParamsArgument, PresenceEvent, ResyncParams } from './types.js'
-import { CLOSED, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket.js'
-
-export interface HubClientOptions {
-  /** A bearer token, sent as the `bearer.<base64url>` subprotocol. */
-  token?: string
-  /** Called before each connection attempt (so an expired token is replaced); wins over `token`. */
-  getToken?: () => string | undefined | Promise<string | undefined>
-  /** How long a call waits for its answer, queued time included. Default 10000. */
-  timeoutMs?: number
-  /** Backoff between reconnect attempts (defaults 500 and 10000 ms), or `false` to stay closed after a drop. */
-  reconnect?: { minDelayMs?: number, maxDelayMs?: number } | false
-  /** The WebSocket class to use; default the global one, else the `ws` package. */
-  WebSocket?: WebSocketConstructor
-}
+import type { BroadcastParams, DefaultMethods, MessageParams, MethodsOf, ParamsArgument, PresenceEvent, ResyncParams } from './types.js'
+import { resolveSettings, type HubClientOptions, type Settings } from './options.js'
+import { Outbox } from './outbox.js'
+import { detach, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket.js'
 
 /** What `on(event, listener)` passes to the listener. */
 export interface HubClientEvents {
@@ -31,42 +20,29 @@ export interface HubClientEvents {
   broadcast: BroadcastParams
   /** A `resync` notification's params; the named subscriptions are restored with `recover` on their own. */
   resync: ResyncParams
-  /** A refused resubscription, an auth refusal (code EAUTH), a callback that threw, a frame that was not JSON. */
+  /** A refused resubscription, an auth refusal (code EAUTH), a `getToken` or callback that threw, a frame that was not JSON. */
   error: Error
 }
 
 export type HubClientState = 'connecting' | 'open' | 'reconnecting' | 'closed'
 
-const DEFAULT_TIMEOUT_MS = 10_000
-const DEFAULT_MIN_DELAY_MS = 500
-const DEFAULT_MAX_DELAY_MS = 10_000
 /** A connection open this long resets the backoff. */
 const STABLE_MS = 5_000
 const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.TokenExpired, CloseCode.Forbidden])
 /** How `ws` reports a refused upgrade; the browser's and undici's WebSocket give no status. */
 const HTTP_REFUSAL = /Unexpected server response: (40[13])/
 
-interface Queued {
-  frame: string
-  /** A call's id: it is sent only while the call is pending. */
-  id?: number
-  /** A notification is dropped once this passes (epoch ms). */
-  expiresAt: number
-}
-
 /**
  * A JSON-RPC client of the hub that reconnects, restores its subscriptions with recovery, and types each call by
  * a method map `M`.
  */
-export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<HubClientEvents> {
+export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<HubClientEvents> {
   readonly url: string
   readonly #options: HubClientOptions
-  readonly #timeoutMs: number
-  readonly #minDelayMs: number
-  readonly #maxDelayMs: number
+  readonly #settings: Settings
   readonly #pending = new PendingCalls()
   readonly #subscriptions = new Map<string, Subscription<any>>()
-  #queue: Queued[] = []
+  readonly #outbox = new Outbox()
   #state: HubClientState = 'connecting'
   #socket: WebSocketLike | undefined
   /** Bumped by each connection attempt and by `close()`, so a stale token or socket is dropped. */
@@ -80,12 +56,9 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
 
   constructor (url: string, options: HubClientOptions = {}) {
     super()
-    this.url = checkUrl(url)
+    this.#settings = resolveSettings(url, options)
+    this.url = url
     this.#options = options
-    this.#timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1)
-    const reconnect = options.reconnect === false ? {} : options.reconnect ?? {}
-    this.#minDelayMs = checkNumber('reconnect.minDelayMs', reconnect.minDelayMs ?? DEFAULT_MIN_DELAY_MS, 0)
-    this.#maxDelayMs = checkNumber('reconnect.maxDelayMs', reconnect.maxDelayMs ?? Math.max(DEFAULT_MAX_DELAY_MS, this.#minDelayMs), this.#minDelayMs)
     this.#connect()
   }
 
@@ -112,7 +85,7 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
     if (this.#state === 'closed') throw new HubError(ClientErrorCode.Closed, 'the client is closed')
     const frame = JSON.stringify({ jsonrpc: '2.0', method, params: args[0] })
     if (this.#state === 'open') this.#socket!.send(frame)
-    else this.#enqueue({ frame, expiresAt: Date.now() + this.#timeoutMs })
+    else this.#outbox.addNotification(frame, this.#settings.timeoutMs)
   }
 
   /**
@@ -125,7 +98,7 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
     const subscription = new Subscription<T>(channel, options, {
       request: (method, params) => this.#request(method, params),
       isOpen: () => this.#state === 'open',
-      retryDelay: (attempt) => backoffDelay(attempt, this.#minDelayMs, this.#maxDelayMs),
+      retryDelay: (attempt) => this.#backoff(attempt),
       forget: (sub) => { if (this.#subscriptions.get(sub.channel) === sub) this.#subscriptions.delete(sub.channel) },
       report: (err) => this.#report(err)
     })
@@ -134,7 +107,7 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
     return subscription
   }
 
-  /** Closes for good: pending calls reject with ECLOSED, subscriptions end, no reconnect. */
+  /** Closes for good: calls in flight reject with ECONNRESET, queued ones with ECLOSED; subscriptions end; no reconnect. */
   close (): void {
     if (this.#state === 'closed') return
     const wasOpen = this.#state === 'open'
@@ -145,27 +118,20 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
   #request (method: string, params: unknown): Promise<unknown> {
     if (this.#state === 'closed') return Promise.reject(new HubError(ClientErrorCode.Closed, 'the client is closed'))
     const id = this.#nextId++
-    const answer = this.#pending.add(id, method, this.#timeoutMs, (expired) => this.#unqueue(expired))
+    const answer = this.#pending.add(id, method, this.#settings.timeoutMs, (expired) => this.#outbox.remove(expired))
     const frame = JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params })
     if (this.#state === 'open') this.#send(id, frame)
-    else this.#enqueue({ frame, id, expiresAt: Infinity })
+    else this.#outbox.addCall(id, frame)
     return answer
   }
 
-  #send (id: number, frame: string): void {
-    this.#pending.markSent(id)
+  #send (id: number | undefined, frame: string): void {
+    if (id !== undefined) this.#pending.markSent(id)
     this.#socket!.send(frame)
   }
 
-  #enqueue (item: Queued): void {
-    const now = Date.now()
-    this.#queue = this.#queue.filter((queued) => queued.expiresAt > now)
-    this.#queue.push(item)
-  }
-
-  #unqueue (id: number): void {
-    const index = this.#queue.findIndex((queued) => queued.id === id)
-    if (index !== -1) this.#queue.splice(index, 1)
+  #backoff (attempt: number): number {
+    return backoffDelay(attempt, this.#settings.minDelayMs, this.#settings.maxDelayMs)
   }
 
   #connect (): void {
@@ -215,14 +181,7 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
     this.#openedAt = Date.now()
     // subscriptions first: a queued publish then reaches this client's own subscription
     for (const subscription of this.#subscriptions.values()) subscription.subscribe()
-    const now = Date.now()
-    for (const queued of this.#queue.splice(0)) {
-      if (queued.id === undefined) {
-        if (queued.expiresAt > now) this.#socket!.send(queued.frame)
-      } else if (this.#pending.has(queued.id)) {
-        this.#send(queued.id, queued.frame)
-      }
-    }
+    this.#outbox.flush((frame, id) => this.#send(id, frame), (id) => this.#pending.has(id))
     this.#emit('connected', undefined)
   }
 
@@ -231,17 +190,18 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
     for (const subscription of this.#subscriptions.values()) subscription.reset()
     this.#pending.rejectSent(new HubError(ClientErrorCode.ConnectionReset, 'the connection dropped before the answer; the call may have run'))
     const refusal = this.#httpRefusal ?? (AUTH_CLOSE_CODES.has(code) ? code : undefined)
-    if (refusal !== undefined || this.#options.reconnect === false) {
+    if (this.#httpRefusal !== undefined && reason === '') reason = `HTTP ${this.#httpRefusal}`
+    if (refusal !== undefined || !this.#settings.reconnects) {
       this.#stop()
       this.#emit('disconnected', { code, reason, willReconnect: false })
       if (refusal !== undefined) {
-        this.#report(new HubError(ClientErrorCode.Unauthorized, `the server refused the connection (${refusal}${reason === '' ? '' : ' ' + reason}); not reconnecting`, { code: refusal, reason }))
+        this.#report(new HubError(ClientErrorCode.Unauthorized, `the server refused the connection (${code === refusal ? `${code} ${reason}` : reason}); not reconnecting`, { code: refusal, reason }))
       }
       return
     }
     if (wasOpen && Date.now() - this.#openedAt >= STABLE_MS) this.#reconnects = 0
     // a draining server (1001) is left at once, unless the last reconnect did not hold
-    const delay = code === CloseCode.GoingAway && this.#reconnects === 0 ? 0 : backoffDelay(this.#reconnects, this.#minDelayMs, this.#maxDelayMs)
+    const delay = code === CloseCode.GoingAway && this.#reconnects === 0 ? 0 : this.#backoff(this.#reconnects)
     this.#reconnects++
     this.#state = 'reconnecting'
     this.#reconnectTimer = setTimeout(() => {
@@ -293,7 +253,7 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
       detach(socket)
       socket.close(CloseCode.Normal)
     }
-    this.#queue = []
+    this.#outbox.clear()
     const closed = new HubError(ClientErrorCode.Closed, 'the client is closed')
     this.#pending.rejectAll(new HubError(ClientErrorCode.ConnectionReset, 'the client closed before the answer; the call may have run'), closed)
     for (const subscription of this.#subscriptions.values()) subscription.close(closed)
@@ -309,36 +269,4 @@ export class HubClient<M extends MethodMap = DefaultMethods> extends Emitter<Hub
     // an `error` listener that throws is rethrown outside, not fed back to itself
     this.emit('error', error, (thrown) => queueMicrotask(() => { throw thrown }))
   }
-}
-
-/**
- * Takes the client's handlers off a socket. `ws` throws an `error` event that has no listener (closing a socket
- * that is still connecting emits one), so a no-op stays until the socket has closed.
- */
-function detach (socket: WebSocketLike): void {
-  socket.onopen = null
-  socket.onmessage = null
-  if (socket.readyState === CLOSED) {
-    socket.onerror = null
-    socket.onclose = null
-  } else {
-    socket.onerror = () => {}
-    socket.onclose = () => { socket.onerror = null; socket.onclose = null }
-  }
-}
-
-function checkUrl (url: string): string {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new TypeError(`HubClient: ${JSON.stringify(url)} is not a URL`)
-  }
-  if (!['ws:', 'wss:', 'http:', 'https:'].includes(parsed.protocol)) throw new TypeError(`HubClient: the URL must be ws:// or wss://, got ${parsed.protocol}//`)
-  return url
-}
-
-function checkNumber (name: string, value: number, minimum: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) throw new RangeError(`HubClient: ${name} must be a number >= ${minimum}, got ${String(value)}`)
-  return value
 }

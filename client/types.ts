@@ -90,12 +90,19 @@ export interface ResyncParams {
 /** A JSON-RPC method's params and result types, by wire name. */
 export type MethodMap = Record<string, { params: unknown, result: unknown }>
 
+/** The constraint on a client's method map: an `interface` fits it too (it has no index signature, so no `MethodMap`). */
+export type MethodsOf<M> = { [K in keyof M]: { params: unknown, result: unknown } }
+
+/** Any method name, any params, any result. */
+export type LooseMethods = Record<string, { params: any, result: any }>
+
 /**
- * The map used when none is given: any method name, any params, any result.
- * TODO: once the server exports its built-in methods' types, plug them in here:
- * `import type { BuiltinMethods } from '../src/methods/types.js'` and `export type DefaultMethods = BuiltinMethods & LooseMethods`.
+ * The map used when none is given.
+ * TODO: once the server exports its built-in methods' types (src/methods/types.ts), plug them in here, type-only so
+ * the bundle stays free of server code: `import type { BuiltinMethods } from '../src/methods/types.js'` and
+ * `export type DefaultMethods = BuiltinMethods & LooseMethods` (built-ins typed, any other name still allowed).
  */
-export type DefaultMethods = Record<string, { params: any, result: any }>
+export type DefaultMethods = LooseMethods
 
 /** `call`'s params argument: optional when the method's params type admits `undefined` or has no required member. */
 export type ParamsArgument<P> = undefined extends P ? [params?: P] : {} extends P ? [params?: P] : [params: P]

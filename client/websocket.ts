@@ -32,3 +32,19 @@ export async function resolveWebSocket (given: WebSocketConstructor | undefined)
   if (typeof fromPackage === 'function') return fromPackage as WebSocketConstructor
   throw new Error('no WebSocket: this runtime has no global WebSocket, so install the `ws` package or pass options.WebSocket', { cause: fromPackage })
 }
+
+/**
+ * Takes the client's handlers off a socket. `ws` throws an `error` event that has no listener (closing a socket
+ * that is still connecting emits one), so a no-op stays until the socket has closed.
+ */
+export function detach (socket: WebSocketLike): void {
+  socket.onopen = null
+  socket.onmessage = null
+  if (socket.readyState === CLOSED) {
+    socket.onerror = null
+    socket.onclose = null
+  } else {
+    socket.onerror = () => {}
+    socket.onclose = () => { socket.onerror = null; socket.onclose = null }
+  }
+}

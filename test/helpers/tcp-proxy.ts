@@ -18,6 +18,8 @@ export async function startTcpProxy (t: TestContext, targetPort: number): Promis
     const outbound = createConnection({ host: '127.0.0.1', port: targetPort })
     for (const socket of [inbound, outbound]) {
       sockets.add(socket)
+      // as the endpoints do (ws sets it): without it, Nagle and delayed ACKs add ~40 ms to back-to-back frames
+      socket.setNoDelay(true)
       socket.on('close', () => sockets.delete(socket))
       // a reset on one side ends both; the client sees a dropped connection, as on a real network
       socket.on('error', () => { inbound.destroy(); outbound.destroy() })

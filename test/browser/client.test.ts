@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { startBroker } from '../helpers/brokers.js'
-import { BUNDLE_PATH, chromiumForFile, PageReports, serveFiles, withPageLog, type BrowserPage } from '../helpers/browser.js'
+import { BUNDLE_PATH, chromiumForFile, PageReports, serveFiles, startTogether, withPageLog, type BrowserPage } from '../helpers/browser.js'
 import { spawnServer, type ServerProcess } from '../helpers/child.js'
 import { startServer } from '../helpers/server.js'
 
@@ -28,6 +29,7 @@ type HarnessWindow = typeof globalThis & {
 
 /** The fixture page (test/browser/fixtures/) with the built bundle, loaded and reporting. */
 async function openHarness (t: TestContext, { page }: BrowserPage): Promise<PageReports> {
+  assert.ok(existsSync(BUNDLE_PATH), `${BUNDLE_PATH} is missing: run npm run build first`)
   const origin = await serveFiles(t, { '/': fixture('page.html'), '/page.js': fixture('page.js'), '/hub-client.js': BUNDLE_PATH })
   const reports = await PageReports.expose(page)
   await page.goto(origin)
@@ -51,7 +53,7 @@ async function apiPublish (server: { http: string }, data: unknown): Promise<{ o
 }
 
 test('a page connects with its token in the subprotocol, calls, subscribes, and after its server is killed and restarted gets what it missed once, in order', { timeout: 60_000 }, async (t) => {
-  const [redis, browserPage] = await Promise.all([startBroker(t, 'redis'), chromium.open(t)])
+  const [redis, browserPage] = await startTogether(startBroker(t, 'redis'), chromium.open(t))
   if (!redis || !browserPage) return
   const { page } = browserPage
   // history on Redis outlives the page's server process; `other` (in this process) publishes while it is down
@@ -65,7 +67,7 @@ test('a page connects with its token in the subprotocol, calls, subscribes, and 
     WS_API_ENABLED: 'true',
     WS_API_KEYS: API_KEY
   }
-  const [first, other] = await Promise.all([spawnServer(t, env), startServer(t, env)])
+  const [first, other] = await startTogether(spawnServer(t, env), startServer(t, env))
 
   await withPageLog(browserPage, async () => {
     const reports = await openHarness(t, browserPage)
@@ -114,7 +116,7 @@ test('a page connects with its token in the subprotocol, calls, subscribes, and 
 })
 
 test('with WS_REFUSE_IN_BAND a refused token reaches the page as 4401 with a reason, and the client does not try again', { timeout: 30_000 }, async (t) => {
-  const [browserPage, server] = await Promise.all([chromium.open(t), startServer(t, { ...AUTH_ENV, WS_REFUSE_IN_BAND: true })])
+  const [browserPage, server] = await startTogether(chromium.open(t), startServer(t, { ...AUTH_ENV, WS_REFUSE_IN_BAND: true }))
   if (!browserPage) return
   const { page } = browserPage
   // every upgrade request the server gets, counted beside the hub's own listener

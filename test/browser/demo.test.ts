@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'puppeteer-core'
 import { HubClient } from '../../client/index.js'
 import { buildDemo, demoToken } from '../../examples/demo/server.js'
-import { chromiumForFile, withPageLog } from '../helpers/browser.js'
+import { chromiumForFile, startTogether, withPageLog } from '../helpers/browser.js'
 
 const chromium = chromiumForFile()
 const ROOM = 'kitchen'
@@ -41,7 +41,7 @@ async function listItems (page: Page, selector: string): Promise<Array<{ text: s
 }
 
 test('the demo page joins a room, shows who is present, chats, and shows what was sent while its network was off, once', { timeout: 40_000 }, async (t) => {
-  const [browserPage, origin] = await Promise.all([chromium.open(t), startDemo(t)])
+  const [browserPage, origin] = await startTogether(chromium.open(t), startDemo(t))
   if (!browserPage) return
   const { page } = browserPage
   const hubUrl = `${origin.replace('http', 'ws')}/ws`

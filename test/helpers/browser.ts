@@ -165,3 +165,14 @@ export class PageReports {
     })
   }
 }
+
+/**
+ * `Promise.all` for start-ups that run side by side, which waits for every one to settle before it throws: a
+ * rejection must not leave a sibling starting a server after the test ended, when its `t.after` no longer runs.
+ */
+export async function startTogether<T extends readonly unknown[]> (...promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises)
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> }
+}

@@ -37,8 +37,8 @@ function connectAs (name) {
   // demo tokens: examples/demo/server.ts accepts `<user>-demo-token`; the client offers it as a subprotocol
   client = new HubClient(hubUrl, { token: `${name}-demo-token`, WebSocket: SwitchableWebSocket, reconnect: { minDelayMs: 200, maxDelayMs: 2000 } })
   client.on('connected', () => setStatus(`connected as ${user}`))
-  client.on('disconnected', ({ code, reason }) => {
-    setStatus(`disconnected (${code}${reason ? ` ${reason}` : ''}), reconnecting…`)
+  client.on('disconnected', ({ code, reason, willReconnect }) => {
+    setStatus(`disconnected (${code}${reason ? ` ${reason}` : ''})${willReconnect ? ', reconnecting…' : ''}`)
     $('presence').classList.add('stale')
   })
   client.on('error', (err) => setStatus(`error: ${err.message}`))

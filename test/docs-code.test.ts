@@ -27,16 +27,27 @@ function quotedFile (block: CodeBlock): string | undefined {
 }
 
 /**
- * What a snippet takes for granted: `Fastify`, the plugin as `wsServer`, and an `app`, each declared only when the
- * snippet does not declare it itself. Snippets are read as pages of one host app, not as whole files.
+ * What a snippet takes for granted: `Fastify`, the plugin as `wsServer`, an `app`, and on the client's pages
+ * `HubClient`, a `client`, its `url` and a subscription `room`, each declared only when the snippet does not declare
+ * it itself. Snippets are read as pages of one app, not as whole files.
  */
 function prelude (code: string): string[] {
   const lines: string[] = []
-  if (!/^import Fastify\b/m.test(code)) lines.push("import Fastify from 'fastify'")
-  if (!/^import wsServer\b/m.test(code)) lines.push("import wsServer from 'fastify-ws-hub'", 'void wsServer')
-  if (!/^const app\b/m.test(code)) lines.push('const app = Fastify()', 'void app')
+  const declares = (name: string) =>
+    new RegExp(`^(?:const|let|var)\\s+(?:${name}\\b|[{[][^=]*\\b${name}\\b[^=]*[}\\]]\\s*=)`, 'm').test(code) ||
+    new RegExp(`^import\\s[^'"]*\\b${name}\\b[^'"]*\\sfrom\\s`, 'm').test(code)
+  if (!declares('Fastify')) lines.push("import Fastify from 'fastify'")
+  if (!declares('wsServer')) lines.push("import wsServer from 'fastify-ws-hub'", 'void wsServer')
+  if (!declares('app')) lines.push('const app = Fastify()', 'void app')
+  if (/\bHubClient\b|\bclient\.|\broom\./.test(code) && !declares('HubClient')) lines.push("import { HubClient } from 'fastify-ws-hub/client'")
+  if (/\burl\b/.test(code) && !declares('url')) lines.push("const url = 'ws://localhost:8080/ws'")
+  if (/\bclient\.|\broom\./.test(code) && !declares('client')) lines.push("const client = new HubClient('ws://localhost:8080/ws')", 'void client')
+  if (/\broom\./.test(code) && !declares('room')) lines.push("const room = client.subscribe('room', { onMessage () {} })")
   return lines
 }
+
+/** The app's own functions a snippet calls (`show`, `fetchToken`): declared as such, so only the package is checked. */
+const PACKAGE_NAMES = new Set(['HubClient', 'HubError', 'wsServer', 'defineMethod', 'Fastify', 'Type', 'RpcError', 'ErrorCode', 'CloseCode'])
 
 test('every TypeScript block of the README and docs type-checks against the built package, or quotes its file exactly', { timeout: 120_000 }, async (t) => {
   const blocks = (await codeBlocks(root, await pages())).filter(isTypeScript)
@@ -67,8 +78,23 @@ test('every TypeScript block of the README and docs type-checks against the buil
     include: ['*.ts']
   }))
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  const result = await run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], { cwd: root })
+  const typeCheck = () => run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], { cwd: root })
     .then(() => '', (err: { stdout?: string }) => err.stdout ?? String(err))
+  // a first pass finds the names the app itself would define; they are declared, and the second pass is the check
+  const unknown = /block-(\d+)\.ts\(\d+,\d+\): error TS2304: Cannot find name '(\w+)'/g
+  const appNames = new Map<number, Set<string>>()
+  for (const [, n, name] of (await typeCheck()).matchAll(unknown)) {
+    if (PACKAGE_NAMES.has(name!)) continue
+    const names = appNames.get(Number(n)) ?? new Set()
+    appNames.set(Number(n), names.add(name!))
+  }
+  for (const [n, names] of appNames) {
+    const entry = checked[n - 1]!
+    const head = [...prelude(entry.block.code), ...[...names].map((name) => `declare function ${name} (...args: any[]): any`)]
+    await writeFile(join(dir, entry.file), [...head, entry.block.code, 'export {}', ''].join('\n'))
+    entry.offset = head.length
+  }
+  const result = await typeCheck()
   // tsc prints `.docs-check/block-3.ts(5,7): error TS…`: point at the page and line instead
   const located = result.replace(/(?:\.docs-check\/)?block-(\d+)\.ts\((\d+),(\d+)\)/g, (_all, n: string, line: string, col: string) => {
     const entry = checked[Number(n) - 1]!

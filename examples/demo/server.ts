@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
-import fastifyWebsocket from '@fastify/websocket'
 import wsServer, { serializeRequest } from '../../src/index.js'
 
 /** The demo's users; each page picks one and connects with its token (`<user>-demo-token`, as public/app.js builds it). */
@@ -17,10 +16,6 @@ const BUNDLE = 'hub-client.js'
 export async function buildDemo (options: { logLevel?: string } = {}): Promise<FastifyInstance> {
   if (!existsSync(BUNDLE_DIR + BUNDLE)) throw new Error(`${BUNDLE_DIR}${BUNDLE} is missing: run npm run build:client first`)
   const app = Fastify({ logger: { level: options.logLevel ?? 'info', serializers: { req: serializeRequest } } })
-  // at the root, as src/standalone.ts does: clients reconnect at once on 1001, and an upgrade that Fastify answers
-  // 503 while the app closes must have its socket closed, or app.close() waits for it. The hub tracks the clients
-  // (and closes them with 1001), so ws does not
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, clientTracking: false } })
   await app.register(wsServer, {
     instanceId: 'demo',
     // tokens reach the hub through the client's subprotocol carrier: a browser cannot set Authorization

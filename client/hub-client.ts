@@ -14,7 +14,11 @@ import { detach, resolveWebSocket, type WebSocketConstructor, type WebSocketLike
 export interface HubClientEvents {
   /** The socket is open; subscriptions are being restored and queued calls sent. */
   connected: undefined
-  /** A socket closed, or a connection attempt failed; `willReconnect` says whether the client tries again. */
+  /**
+   * An open connection dropped (`willReconnect: true`; failed retries after it are not reported), or the client
+   * stopped for good (`willReconnect: false`: an auth refusal, `reconnect: false`, `close()`). Attempts that fail
+   * before the first connection opens emit nothing.
+   */
   disconnected: { code: number, reason: string, willReconnect: boolean }
   /** A `broadcast` notification's params. */
   broadcast: BroadcastParams
@@ -62,7 +66,10 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
     this.#connect()
   }
 
-  /** `connecting` (first attempt), `open`, `reconnecting` (waiting or trying again), `closed` (for good). */
+  /**
+   * `connecting` (never open yet, retries included), `open`, `reconnecting` (after a drop: waiting or trying again),
+   * `closed` (for good). Each change but to `connecting` comes with a `connected` or `disconnected` event.
+   */
   get state (): HubClientState {
     return this.#state
   }
@@ -107,12 +114,14 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
     return subscription
   }
 
-  /** Closes for good: calls in flight reject with ECONNRESET, queued ones with ECLOSED; subscriptions end; no reconnect. */
+  /**
+   * Closes for good, with `disconnected` (1000): calls in flight reject with ECONNRESET, queued ones with ECLOSED;
+   * subscriptions end; no reconnect.
+   */
   close (): void {
     if (this.#state === 'closed') return
-    const wasOpen = this.#state === 'open'
     this.#stop()
-    if (wasOpen) this.#emit('disconnected', { code: CloseCode.Normal, reason: 'closed by the client', willReconnect: false })
+    this.#emit('disconnected', { code: CloseCode.Normal, reason: 'closed by the client', willReconnect: false })
   }
 
   #request (method: string, params: unknown): Promise<unknown> {
@@ -203,11 +212,13 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
     // a draining server (1001) is left at once, unless the last reconnect did not hold
     const delay = code === CloseCode.GoingAway && this.#reconnects === 0 ? 0 : this.#backoff(this.#reconnects)
     this.#reconnects++
-    this.#state = 'reconnecting'
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined
       this.#connect()
     }, delay)
+    // once per drop: a retry that fails (or a first connection not yet made) is not news to the app
+    if (!wasOpen) return
+    this.#state = 'reconnecting'
     this.#emit('disconnected', { code, reason, willReconnect: true })
   }
 

@@ -2,6 +2,7 @@ import { CloseCode } from '../src/close-codes.js'
 import { backoffDelay } from './backoff.js'
 import { Emitter } from './emitter.js'
 import { ClientErrorCode, HubError } from './hub-error.js'
+import { Liveness } from './liveness.js'
 import { PendingCalls } from './pending-calls.js'
 import { Subscription, type SubscribeOptions } from './subscription.js'
 import { tokenProtocols } from './token-protocols.js'
@@ -35,6 +36,8 @@ const STABLE_MS = 5_000
 const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.TokenExpired, CloseCode.Forbidden])
 /** How `ws` reports a refused upgrade; the browser's and undici's WebSocket give no status. */
 const HTTP_REFUSAL = /Unexpected server response: (40[13])/
+/** The `disconnected` reason of a connection given up because nothing answered a ping (code 1006, as a lost link). */
+const PING_TIMEOUT_REASON = 'no answer to ping'
 
 /**
  * A JSON-RPC client of the hub that reconnects, restores its subscriptions with recovery, and types each call by
@@ -57,12 +60,15 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
   #httpRefusal: number | undefined
   #nextId = 1
   #webSocket: Promise<WebSocketConstructor> | undefined
+  readonly #liveness: Liveness | undefined
 
   constructor (url: string, options: HubClientOptions = {}) {
     super()
     this.#settings = resolveSettings(url, options)
     this.url = url
     this.#options = options
+    const { ping } = this.#settings
+    this.#liveness = ping && new Liveness(ping, () => this.#ping(), () => this.#giveUp())
     this.#connect()
   }
 
@@ -188,6 +194,7 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
   #opened (): void {
     this.#state = 'open'
     this.#openedAt = Date.now()
+    this.#liveness?.start()
     // subscriptions first: a queued publish then reaches this client's own subscription
     for (const subscription of this.#subscriptions.values()) subscription.subscribe()
     this.#outbox.flush((frame, id) => this.#send(id, frame), (id) => this.#pending.has(id))
@@ -196,6 +203,7 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
 
   #afterClose (code: number, reason: string): void {
     const wasOpen = this.#state === 'open'
+    this.#liveness?.stop()
     for (const subscription of this.#subscriptions.values()) subscription.reset()
     this.#pending.rejectSent(new HubError(ClientErrorCode.ConnectionReset, 'the connection dropped before the answer; the call may have run'))
     const refusal = this.#httpRefusal ?? (AUTH_CLOSE_CODES.has(code) ? code : undefined)
@@ -222,7 +230,24 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
     this.#emit('disconnected', { code, reason, willReconnect: true })
   }
 
+  /** A call that no pending entry waits for: its answer is only a sign of life (`#receive`). */
+  #ping (): void {
+    this.#socket?.send(JSON.stringify({ jsonrpc: '2.0', id: this.#nextId++, method: 'rpc.ping' }))
+  }
+
+  /** Nothing came after a ping: the link is dead, and a close handshake on it would wait, so the socket goes now. */
+  #giveUp (): void {
+    const socket = this.#socket
+    if (socket === undefined) return
+    this.#socket = undefined
+    detach(socket)
+    if (socket.terminate !== undefined) socket.terminate()
+    else socket.close(CloseCode.Normal)
+    this.#afterClose(1006, PING_TIMEOUT_REASON)
+  }
+
   #receive (data: unknown): void {
+    this.#liveness?.heard()
     let message: unknown
     try {
       message = JSON.parse(String(data))
@@ -256,6 +281,7 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
   #stop (): void {
     this.#state = 'closed'
     this.#attemptId++
+    this.#liveness?.stop()
     clearTimeout(this.#reconnectTimer)
     this.#reconnectTimer = undefined
     const socket = this.#socket

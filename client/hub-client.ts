@@ -2,6 +2,7 @@ import { CloseCode } from '../src/close-codes.js'
 import { backoffDelay } from './backoff.js'
 import { Emitter } from './emitter.js'
 import { ClientErrorCode, HubError } from './hub-error.js'
+import { Liveness } from './liveness.js'
 import { PendingCalls } from './pending-calls.js'
 import { Subscription, type SubscribeOptions } from './subscription.js'
 import { tokenProtocols } from './token-protocols.js'
@@ -14,7 +15,11 @@ import { detach, resolveWebSocket, type WebSocketConstructor, type WebSocketLike
 export interface HubClientEvents {
   /** The socket is open; subscriptions are being restored and queued calls sent. */
   connected: undefined
-  /** A socket closed, or a connection attempt failed; `willReconnect` says whether the client tries again. */
+  /**
+   * An open connection dropped (`willReconnect: true`; failed retries after it are not reported), or the client
+   * stopped for good (`willReconnect: false`: an auth refusal, `reconnect: false`, `close()`). Attempts that fail
+   * before the first connection opens emit nothing.
+   */
   disconnected: { code: number, reason: string, willReconnect: boolean }
   /** A `broadcast` notification's params. */
   broadcast: BroadcastParams
@@ -31,6 +36,8 @@ const STABLE_MS = 5_000
 const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.TokenExpired, CloseCode.Forbidden])
 /** How `ws` reports a refused upgrade; the browser's and undici's WebSocket give no status. */
 const HTTP_REFUSAL = /Unexpected server response: (40[13])/
+/** The `disconnected` reason of a connection given up because nothing answered a ping (code 1006, as a lost link). */
+const PING_TIMEOUT_REASON = 'no answer to ping'
 
 /**
  * A JSON-RPC client of the hub that reconnects, restores its subscriptions with recovery, and types each call by
@@ -53,16 +60,22 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
   #httpRefusal: number | undefined
   #nextId = 1
   #webSocket: Promise<WebSocketConstructor> | undefined
+  readonly #liveness: Liveness | undefined
 
   constructor (url: string, options: HubClientOptions = {}) {
     super()
     this.#settings = resolveSettings(url, options)
     this.url = url
     this.#options = options
+    const { ping } = this.#settings
+    this.#liveness = ping && new Liveness(ping, () => this.#ping(), () => this.#giveUp())
     this.#connect()
   }
 
-  /** `connecting` (first attempt), `open`, `reconnecting` (waiting or trying again), `closed` (for good). */
+  /**
+   * `connecting` (never open yet, retries included), `open`, `reconnecting` (after a drop: waiting or trying again),
+   * `closed` (for good). Each change but to `connecting` comes with a `connected` or `disconnected` event.
+   */
   get state (): HubClientState {
     return this.#state
   }
@@ -107,12 +120,14 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
     return subscription
   }
 
-  /** Closes for good: calls in flight reject with ECONNRESET, queued ones with ECLOSED; subscriptions end; no reconnect. */
+  /**
+   * Closes for good, with `disconnected` (1000): calls in flight reject with ECONNRESET, queued ones with ECLOSED;
+   * subscriptions end; no reconnect.
+   */
   close (): void {
     if (this.#state === 'closed') return
-    const wasOpen = this.#state === 'open'
     this.#stop()
-    if (wasOpen) this.#emit('disconnected', { code: CloseCode.Normal, reason: 'closed by the client', willReconnect: false })
+    this.#emit('disconnected', { code: CloseCode.Normal, reason: 'closed by the client', willReconnect: false })
   }
 
   #request (method: string, params: unknown): Promise<unknown> {
@@ -179,6 +194,7 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
   #opened (): void {
     this.#state = 'open'
     this.#openedAt = Date.now()
+    this.#liveness?.start()
     // subscriptions first: a queued publish then reaches this client's own subscription
     for (const subscription of this.#subscriptions.values()) subscription.subscribe()
     this.#outbox.flush((frame, id) => this.#send(id, frame), (id) => this.#pending.has(id))
@@ -187,6 +203,7 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
 
   #afterClose (code: number, reason: string): void {
     const wasOpen = this.#state === 'open'
+    this.#liveness?.stop()
     for (const subscription of this.#subscriptions.values()) subscription.reset()
     this.#pending.rejectSent(new HubError(ClientErrorCode.ConnectionReset, 'the connection dropped before the answer; the call may have run'))
     const refusal = this.#httpRefusal ?? (AUTH_CLOSE_CODES.has(code) ? code : undefined)
@@ -203,15 +220,34 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
     // a draining server (1001) is left at once, unless the last reconnect did not hold
     const delay = code === CloseCode.GoingAway && this.#reconnects === 0 ? 0 : this.#backoff(this.#reconnects)
     this.#reconnects++
-    this.#state = 'reconnecting'
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined
       this.#connect()
     }, delay)
+    // once per drop: a retry that fails (or a first connection not yet made) is not news to the app
+    if (!wasOpen) return
+    this.#state = 'reconnecting'
     this.#emit('disconnected', { code, reason, willReconnect: true })
   }
 
+  /** A call that no pending entry waits for: its answer is only a sign of life (`#receive`). */
+  #ping (): void {
+    this.#socket?.send(JSON.stringify({ jsonrpc: '2.0', id: this.#nextId++, method: 'rpc.ping' }))
+  }
+
+  /** Nothing came after a ping: the link is dead, and a close handshake on it would wait, so the socket goes now. */
+  #giveUp (): void {
+    const socket = this.#socket
+    if (socket === undefined) return
+    this.#socket = undefined
+    detach(socket)
+    if (socket.terminate !== undefined) socket.terminate()
+    else socket.close(CloseCode.Normal)
+    this.#afterClose(1006, PING_TIMEOUT_REASON)
+  }
+
   #receive (data: unknown): void {
+    this.#liveness?.heard()
     let message: unknown
     try {
       message = JSON.parse(String(data))
@@ -245,6 +281,7 @@ export class HubClient<M extends MethodsOf<M> = DefaultMethods> extends Emitter<
   #stop (): void {
     this.#state = 'closed'
     this.#attemptId++
+    this.#liveness?.stop()
     clearTimeout(this.#reconnectTimer)
     this.#reconnectTimer = undefined
     const socket = this.#socket

@@ -4,7 +4,7 @@ export { HubError, ClientErrorCode } from './hub-error.js'
 export { Subscription, type SubscribeOptions } from './subscription.js'
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js'
 export type {
-  BroadcastParams, DefaultMethods, HistoryOptions, HistoryResult, LooseMethods, MessageParams, MethodMap, MethodsOf, ParamsArgument, PresenceClient,
+  BroadcastParams, BuiltinMethods, DefaultMethods, HistoryOptions, HistoryResult, LooseMethods, MessageParams, MethodMap, MethodsOf, ParamsArgument, PresenceClient,
   PresenceEvent, PresenceResult, Publication, ResyncParams, StreamPosition, SubscribeResult
 } from './types.js'
 export { SUBPROTOCOL, BEARER_PROTOCOL_PREFIX } from '../src/subprotocol.js'

@@ -1,4 +1,8 @@
 /** The wire shapes the client reads and sends (docs/protocol.md); constants and types only. */
+// type-only, so the bundle holds no server code
+import type { BuiltinMethods } from '../src/methods/types.js'
+
+export type { BuiltinMethods }
 
 /** A position in a channel's history: the `offset` of a message within its `epoch`. */
 export interface StreamPosition {
@@ -97,12 +101,13 @@ export type MethodsOf<M> = { [K in keyof M]: { params: unknown, result: unknown 
 export type LooseMethods = Record<string, { params: any, result: any }>
 
 /**
- * The map used when none is given.
- * TODO: once the server exports its built-in methods' types (src/methods/types.ts), plug them in here, type-only so
- * the bundle stays free of server code: `import type { BuiltinMethods } from '../src/methods/types.js'` and
- * `export type DefaultMethods = BuiltinMethods & LooseMethods` (built-ins typed, any other name still allowed).
+ * The map used when none is given: the server's built-in methods with their own params and result types, and any
+ * other name (a host's methods) with any params and result. An interface with an index signature, not
+ * `BuiltinMethods & LooseMethods`: in that intersection each built-in's params would become `any`.
  */
-export type DefaultMethods = LooseMethods
+export interface DefaultMethods extends BuiltinMethods {
+  [method: string]: { params: any, result: any }
+}
 
 /** `call`'s params argument: optional when the method's params type admits `undefined` or has no required member. */
 export type ParamsArgument<P> = undefined extends P ? [params?: P] : {} extends P ? [params?: P] : [params: P]

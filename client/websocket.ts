@@ -7,6 +7,8 @@ export interface WebSocketLike {
   readonly protocol: string
   send (data: string): void
   close (code?: number, reason?: string): void
+  /** `ws` only: drops the connection without a close handshake (which waits 30 s on a dead link). */
+  terminate? (): void
   onopen: ((event: any) => void) | null
   onmessage: ((event: any) => void) | null
   onclose: ((event: any) => void) | null

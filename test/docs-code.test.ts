@@ -41,8 +41,8 @@ function prelude (code: string): string[] {
   if (!declares('app')) lines.push('const app = Fastify()', 'void app')
   if (/\bHubClient\b|\bclient\.|\broom\./.test(code) && !declares('HubClient')) lines.push("import { HubClient } from 'fastify-ws-hub/client'")
   if (/\burl\b/.test(code) && !declares('url')) lines.push("const url = 'ws://localhost:8080/ws'")
-  if (/\bclient\.|\broom\./.test(code) && !declares('client')) lines.push("const client = new HubClient('ws://localhost:8080/ws')", 'void client')
-  if (/\broom\./.test(code) && !declares('room')) lines.push("const room = client.subscribe('room', { onMessage () {} })")
+  if (/(?<![\w'"])(?:client|room)\./.test(code) && !declares('client')) lines.push("const client = new HubClient('ws://localhost:8080/ws')", 'void client')
+  if (/(?<![\w'"])room\./.test(code) && !declares('room')) lines.push("const room = client.subscribe('room', { onMessage () {} })")
   return lines
 }
 

@@ -44,7 +44,7 @@ test('rpc.discover answers an OpenRPC document that the OpenRPC meta-schema acce
   assert.match(document.info.version, /^\d+\.\d+\.\d+/)
   assert.deepEqual(document.methods.map((method) => method.name), [...builtinMethods.map((method) => method.name), 'sum', 'host.anything'])
   for (const method of document.methods) {
-    assert.equal(method.paramStructure, method.name === 'rpc.discover' ? 'either' : 'by-name', method.name)
+    assert.equal(method.paramStructure, method.name.startsWith('rpc.') ? 'either' : 'by-name', method.name)
     assert.deepEqual(method.errors[0], { code: -32602, message: 'Invalid params' }, method.name)
   }
 
@@ -77,6 +77,8 @@ test('rpc.discover answers an OpenRPC document that the OpenRPC meta-schema acce
   assert.deepEqual(byName.get('history')!.errors.map(({ code }) => code), [-32602, -32001, -32010, -32012])
   assert.deepEqual(byName.get('auth.refresh')!.errors, [{ code: -32602, message: 'Invalid params' }, { code: -32013, message: 'Token refused' }])
   assert.deepEqual(byName.get('rpc.discover')!.params, [])
+  assert.deepEqual(byName.get('rpc.ping')!.params, [])
+  assert.deepEqual(byName.get('rpc.ping')!.result, { name: 'result', schema: { type: 'object', properties: {} } })
 
   // what the dispatcher answers is what the document lists
   const invalid = await client.call('sum', { a: 'one', b: 2 }, 'd2')

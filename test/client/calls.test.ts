@@ -215,4 +215,6 @@ test('bad options throw at once, naming the option', () => {
   assert.throws(() => new HubClient('ws://127.0.0.1:1/ws', { timeoutMs: 0 }), { name: 'RangeError', message: 'HubClient: timeoutMs must be a number >= 1, got 0' })
   assert.throws(() => new HubClient('ws://127.0.0.1:1/ws', { reconnect: { minDelayMs: 100, maxDelayMs: 10 } }),
     { name: 'RangeError', message: 'HubClient: reconnect.maxDelayMs must be a number >= 100, got 10' })
+  assert.throws(() => new HubClient('ws://127.0.0.1:1/ws', { ping: { intervalMs: 0 } }), { name: 'RangeError', message: 'HubClient: ping.intervalMs must be a number >= 1, got 0' })
+  assert.throws(() => new HubClient('ws://127.0.0.1:1/ws', { ping: { timeoutMs: Number.NaN } }), { name: 'RangeError', message: 'HubClient: ping.timeoutMs must be a number >= 1, got NaN' })
 })

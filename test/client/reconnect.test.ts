@@ -5,6 +5,7 @@ import { collect, nextEvent, openClient, recordingWebSocket } from '../helpers/h
 import { epochSeconds, expiresSoon, signJwt } from '../helpers/jwt.js'
 import { startServer } from '../helpers/server.js'
 import { spawnServer } from '../helpers/child.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import WebSocket from 'ws'
 
 const SECRET = 'a-hmac-key-of-at-least-32-characters!'
@@ -42,8 +43,35 @@ test('the client reconnects after a server restart on the same port, and its sub
   assert.deepEqual(subscribed, [true, true])
   const { count } = await sub.presence()
   assert.equal(count, 1)
-  assert.ok(events.length >= 1 && events.every((event) => event.willReconnect), JSON.stringify(events))
+  // one drop, one event: the attempts that found the port closed are not reported
+  assert.deepEqual(events, [{ code: 1001, reason: 'server shutting down', willReconnect: true }])
   assert.equal(second.port, first.port)
+})
+
+test('disconnected fires once per drop and once on the stop: failed attempts, first connection included, emit nothing', { timeout: 30_000 }, async (t) => {
+  const { url } = await startServer(t)
+  const proxy = await startTcpProxy(t, Number(new URL(url).port))
+  const recorder = recordingWebSocket()
+  proxy.cut()
+  const client = new HubClient(`ws://127.0.0.1:${proxy.port}/ws`, { WebSocket: recorder.WebSocket, reconnect: FAST })
+  t.after(() => client.close())
+  const events = collect(client, 'disconnected')
+  // the third attempt is made once two have failed
+  while (recorder.sockets.length < 3) await recorder.nextSocket()
+  assert.deepEqual(events, [])
+  assert.equal(client.state, 'connecting')
+  const opened = nextEvent(client, 'connected')
+  proxy.restore()
+  await opened
+  assert.deepEqual(events, [])
+
+  proxy.cut()
+  const attemptsBefore = recorder.sockets.length
+  while (recorder.sockets.length < attemptsBefore + 3) await recorder.nextSocket()
+  assert.deepEqual(events, [{ code: 1006, reason: '', willReconnect: true }])
+  assert.equal(client.state, 'reconnecting')
+  client.close()
+  assert.deepEqual(events, [{ code: 1006, reason: '', willReconnect: true }, { code: 1000, reason: 'closed by the client', willReconnect: false }])
 })
 
 test('a 1001 close (server draining) is followed by a new connection at once, not after the backoff', { timeout: 20_000 }, async (t) => {

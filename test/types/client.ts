@@ -1,7 +1,10 @@
 /* eslint-disable no-void -- the fixture marks values as used without running them */
 // Compiled by `npm run typecheck` (tsc --noEmit), never run: what an app written against the client may and may not
 // write. Each `@ts-expect-error` line fails the build if what it forbids starts to compile.
-import { HubClient, HubError, type HubClientEvents, type Subscription } from '../../client/index.js'
+import { HubClient, HubError, type BuiltinMethods, type HubClientEvents, type LooseMethods, type Subscription } from '../../client/index.js'
+import type { MethodTypes } from '../../src/index.js'
+import { defineMethod } from '../../src/methods/method.js'
+import Type from 'typebox'
 
 // an interface or a type alias: both fit
 interface ChatMethods {
@@ -36,10 +39,43 @@ void count
 // @ts-expect-error a method map's entries have params and result
 void new HubClient<{ bad: { params: string } }>('ws://127.0.0.1:8080/ws')
 
-// without a map any method goes, with any params
-const loose = new HubClient('ws://127.0.0.1:8080/ws', { token: 'secret', reconnect: false })
+// without a map the built-ins keep their own types, and any other name goes, with any params
+const loose = new HubClient('ws://127.0.0.1:8080/ws', { token: 'secret', reconnect: false, ping: { intervalMs: 1_000 } })
 void loose.call('anything', { at: 'all' })
 void loose.call('no.params')
+const echoed: Promise<{ text: string }> = loose.call('self.reply', { text: 'hi' })
+const counted: Promise<{ channel: string, count: number }> = loose.call('presence.count', { channel: 'room' })
+const discovered: Promise<string> = loose.call('rpc.discover').then((document) => document.openrpc)
+const pong: Promise<{}> = loose.call('rpc.ping')
+void echoed; void counted; void discovered; void pong
+// @ts-expect-error a built-in's params are checked
+void loose.call('self.reply', { text: 1 })
+// @ts-expect-error a built-in's params are required
+void loose.call('publish')
+// @ts-expect-error a built-in's params have no extra names
+void loose.call('presence.count', { chanel: 'room' })
+// @ts-expect-error a built-in's result is typed
+const notAString: Promise<string> = loose.call('self.reply', { text: 'hi' })
+void notAString
+// @ts-expect-error the ping option is checked
+void new HubClient('ws://127.0.0.1:8080/ws', { ping: { intervalMs: '25s' } })
+void new HubClient('ws://127.0.0.1:8080/ws', { ping: false })
+
+// the built-ins plus a host's own methods, from their defineMethod schemas: exact, and no other name
+const sum = defineMethod({ name: 'sum', params: Type.Object({ a: Type.Number(), b: Type.Number() }), result: Type.Number(), handle: ({ a, b }) => a + b })
+const host = new HubClient<BuiltinMethods & MethodTypes<[typeof sum]>>('ws://127.0.0.1:8080/ws')
+void sum
+const total: Promise<number> = host.call('sum', { a: 1, b: 2 })
+const hostEcho: Promise<{ text: string }> = host.call('self.reply', { text: 'hi' })
+void total; void hostEcho
+// @ts-expect-error sum takes numbers
+void host.call('sum', { a: '1', b: 2 })
+// @ts-expect-error no method of that name
+void host.call('anything', {})
+
+// LooseMethods: nothing checked, built-ins included
+const untyped = new HubClient<LooseMethods>('ws://127.0.0.1:8080/ws')
+void untyped.call('self.reply', { text: 1 })
 
 // events are typed
 loose.on('connected', () => {})

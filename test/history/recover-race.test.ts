@@ -9,7 +9,7 @@ const ROUNDS = 1_000
  * The loop is bounded in time as well as count: a loaded machine does fewer rounds, each checked in full, and the
  * test fails only below MIN_ROUNDS. A JetStream read is a few API round trips (see nats-history.ts): nats gets longer.
  */
-const DEADLINE_MS: Record<string, number> = { redis: 30_000, 'redis-streams': 30_000, nats: 75_000 }
+const DEADLINE_MS: Record<string, number> = { redis: 30_000, 'redis-streams': 30_000, nats: 40_000 }
 const MIN_ROUNDS = 200
 
 /** Where an answer sits in a follower's log. */

@@ -15,6 +15,18 @@ async function publishAll (publisher: WatchedClient, channel: string, data: stri
   for (const item of data) await publisher.client.call('publish', { channel, data: item })
 }
 
+/**
+ * One more message after the recovery, then the whole feed: `before`, what was published while away, `after`, each
+ * once, at offsets 1..AWAY + 2, and nothing else pending on the connection.
+ */
+async function assertFeedWhole (watched: WatchedClient, publisher: WatchedClient, away: string[], waitingFor: string) {
+  await publishAll(publisher, 'feed', ['after'])
+  await watched.until(() => watched.messagesOf('feed').length === AWAY + 2, waitingFor)
+  assert.deepEqual(await watched.client.call('self.reply', { text: 'end' }), { text: 'end' })
+  assert.deepEqual(watched.dataOf('feed'), ['before', ...away, 'after'])
+  assert.deepEqual(watched.messagesOf('feed').map((message) => message.offset), range(1, AWAY + 2))
+}
+
 test(`the client's instance loses Redis while ${AWAY} messages are published elsewhere: on its resync the client recovers exactly them, without reconnecting`, { timeout: 30_000 }, async (t) => {
   const redis = await startBroker(t, 'redis')
   if (!redis) return
@@ -37,12 +49,7 @@ test(`the client's instance loses Redis while ${AWAY} messages are published els
     relay.restore()
     await watched.until(() => watched.subscribedOf('feed').length === 2, 'the resubscription after the resync')
 
-    await publishAll(publisher, 'feed', ['after'])
-    await watched.until(() => watched.messagesOf('feed').length === AWAY + 2, 'the message after the resync')
-    assert.deepEqual(await watched.client.call('self.reply', { text: 'end' }), { text: 'end' })
-
-    assert.deepEqual(watched.dataOf('feed'), ['before', ...away, 'after'])
-    assert.deepEqual(watched.messagesOf('feed').map((message) => message.offset), range(1, AWAY + 2))
+    await assertFeedWhole(watched, publisher, away, 'the message after the resync')
     const [resync, ...more] = watched.of('resync')
     assert.deepEqual(more, [])
     assert.deepEqual({ ...resync!.params, since: 0 }, { reason: 'pubsub_reconnected', since: 0, scope: 'all', channels: ['feed'] })
@@ -102,12 +109,7 @@ test('back on its restarted instance, which has no broker yet, the resubscriptio
 
     relay.restore()
     await watched.until(() => watched.subscribedOf('feed').length === 2, 'the resubscription once the broker is back')
-    await publishAll(publisher, 'feed', ['after'])
-    await watched.until(() => watched.messagesOf('feed').length === AWAY + 2, 'the message after the recovery')
-    assert.deepEqual(await watched.client.call('self.reply', { text: 'end' }), { text: 'end' })
-
-    assert.deepEqual(watched.dataOf('feed'), ['before', ...away, 'after'])
-    assert.deepEqual(watched.messagesOf('feed').map((message) => message.offset), range(1, AWAY + 2))
+    await assertFeedWhole(watched, publisher, away, 'the message after the recovery')
     const restored = watched.subscribedOf('feed')[1]!
     assert.deepEqual({ ...restored, publications: restored.publications.map((publication) => publication.data) },
       { channel: 'feed', subscribed: true, epoch: first.epoch, offset: 1 + AWAY, recovered: true, publications: away })

@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { spawnServer } from '../helpers/child.js'
 import { startServer } from '../helpers/server.js'
 import { watchClient, type WatchedClient } from '../helpers/watched-client.js'
 
 const RECONNECT = { minDelayMs: 50, maxDelayMs: 300 }
+
+/** A client subscribed to `keep` and `drop`, each with one message received, and a publisher on the same server. */
+async function subscribedToBoth (t: TestContext, url: string): Promise<{ watched: WatchedClient, publisher: WatchedClient }> {
+  const watched = watchClient(t, url, { reconnect: RECONNECT })
+  const keep = watched.subscribe('keep')
+  const drop = watched.subscribe('drop')
+  await Promise.all([keep.ready, drop.ready])
+  const publisher = watchClient(t, url, { reconnect: RECONNECT })
+  for (const channel of ['keep', 'drop']) await publisher.client.call('publish', { channel, data: 'before' })
+  await watched.until(() => watched.messagesOf('keep').length === 1 && watched.messagesOf('drop').length === 1, 'one message on each channel')
+  return { watched, publisher }
+}
 
 /**
  * After a reconnect that refused `drop` and restored `keep`: one error event naming `drop`, whose callbacks have
@@ -31,13 +43,7 @@ async function assertDroppedAndKept (watched: WatchedClient, publisher: WatchedC
 
 test('restarted with WS_MAX_CHANNELS_PER_CONNECTION=1, the server refuses the second resubscription (-32011): the client reports it once through `error`, drops it, and keeps the first', { timeout: 30_000 }, async (t) => {
   const first = await spawnServer(t, { WS_MAX_CHANNELS_PER_CONNECTION: '2' })
-  const watched = watchClient(t, first.url, { reconnect: RECONNECT })
-  const keep = watched.subscribe('keep')
-  const drop = watched.subscribe('drop')
-  await Promise.all([keep.ready, drop.ready])
-  const publisher = watchClient(t, first.url, { reconnect: RECONNECT })
-  for (const channel of ['keep', 'drop']) await publisher.client.call('publish', { channel, data: 'before' })
-  await watched.until(() => watched.messagesOf('keep').length === 1 && watched.messagesOf('drop').length === 1, 'one message on each channel')
+  const { watched, publisher } = await subscribedToBoth(t, first.url)
 
   first.proc.kill('SIGKILL')
   await first.exited
@@ -58,13 +64,7 @@ test('restarted with WS_MAX_CHANNELS_PER_CONNECTION=1, the server refuses the se
 
 test('a host app whose authorize refuses a channel after a restart: the resubscription answers -32010, the client reports it through `error` and drops it, the other continues', { timeout: 30_000 }, async (t) => {
   const first = await startServer(t, {}, { authorize: () => true })
-  const watched = watchClient(t, first.url, { reconnect: RECONNECT })
-  const keep = watched.subscribe('keep')
-  const drop = watched.subscribe('drop')
-  await Promise.all([keep.ready, drop.ready])
-  const publisher = watchClient(t, first.url, { reconnect: RECONNECT })
-  for (const channel of ['keep', 'drop']) await publisher.client.call('publish', { channel, data: 'before' })
-  await watched.until(() => watched.messagesOf('keep').length === 1 && watched.messagesOf('drop').length === 1, 'one message on each channel')
+  const { watched, publisher } = await subscribedToBoth(t, first.url)
 
   // a graceful close (1001), then the same port with a rule that no longer admits drop
   const port = new URL(first.url).port

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import Type from 'typebox'
-import { defineMethod } from '../../src/methods/method.js'
 import { spawnServer } from '../helpers/child.js'
 import { connect, refusedUpgrade } from '../helpers/client.js'
 import { fetchMetrics, metricValue, startServer } from '../helpers/server.js'
+import { whoami } from '../helpers/identity.js'
 
 const AUTH = { WS_AUTH_ENABLED: true, WS_BEARER_TOKENS: 'alpha-secret, beta-secret' }
 
 // lets a test see the identity a handler receives
-const whoami = defineMethod({
-  name: 'test.whoami',
-  params: Type.Object({}),
-  handle (_params, { client }) {
-    return { identity: client.identity ?? null }
-  }
-})
-
 test('an upgrade without a token gets 401 with a bare Bearer challenge and is counted', async (t) => {
   const { url, http } = await startServer(t, AUTH)
   const refused = await refusedUpgrade(url)

@@ -3,31 +3,17 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { KeyObject } from 'node:crypto'
 import { test, type TestContext } from 'node:test'
-import Type from 'typebox'
 import { readEnvironment } from '../../src/config/env.js'
-import { defineMethod } from '../../src/methods/method.js'
 import { runServer, spawnServer } from '../helpers/child.js'
 import { connect, refusedUpgrade } from '../helpers/client.js'
 import { epochSeconds, ecKeys, publicPem, rsaKeys, signJwt, expiresSoon } from '../helpers/jwt.js'
-import { fetchMetrics, metricValue, startServer } from '../helpers/server.js'
+import { startServer } from '../helpers/server.js'
+import { authFailures, whoami } from '../helpers/identity.js'
 
 const SECRET = 'a-hmac-key-of-at-least-32-characters!'
 const JWT = { WS_AUTH_ENABLED: true, WS_JWT_SECRET: SECRET }
 const hs = (payload: Record<string, unknown>) => signJwt(payload, { alg: 'HS256', key: SECRET })
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
-
-const whoami = defineMethod({
-  name: 'test.whoami',
-  params: Type.Object({}),
-  handle (_params, { client }) {
-    return { identity: client.identity ?? null }
-  }
-})
-
-const failures = async (http: string) => {
-  const text = await fetchMetrics(http)
-  return Object.fromEntries(['missing', 'invalid', 'expired', 'refused'].map((reason) => [reason, metricValue(text, `ws_auth_failures_total{reason="${reason}"}`)]))
-}
 
 test('a JWT in the header or the query is accepted, and its sub is the identity, presence user and join', async (t) => {
   const { url } = await startServer(t, JWT, { methods: [whoami] })
@@ -55,7 +41,7 @@ test('static tokens keep working beside JWTs, and JWT alone needs no static toke
 
   const jwtOnly = await startServer(t, JWT)
   assert.equal((await refusedUpgrade(jwtOnly.url, bearer('static-secret'))).status, 401)
-  assert.deepEqual(await failures(jwtOnly.http), { missing: 0, invalid: 1, expired: 0, refused: 0 })
+  assert.deepEqual(await authFailures(jwtOnly.http), { missing: 0, invalid: 1, expired: 0, refused: 0 })
 })
 
 test('/health/live and /health/ready need no token when JWTs guard /ws', async (t) => {
@@ -64,7 +50,7 @@ test('/health/live and /health/ready need no token when JWTs guard /ws', async (
   assert.deepEqual(await (await fetch(`${http}/health/ready`)).json(), { status: 'ready' })
   const refused = await refusedUpgrade(url)
   assert.deepEqual({ status: refused.status, challenge: refused.headers['www-authenticate'] }, { status: 401, challenge: 'Bearer' })
-  assert.deepEqual(await failures(http), { missing: 1, invalid: 0, expired: 0, refused: 0 })
+  assert.deepEqual(await authFailures(http), { missing: 1, invalid: 0, expired: 0, refused: 0 })
 })
 
 // one RSA pair for every test of this file: generating one costs tens of milliseconds
@@ -98,7 +84,7 @@ for (const [name, env, token, reason] of refusedTokens) {
     const { url, http } = await startServer(t, env)
     const refused = await refusedUpgrade(url, bearer(token()))
     assert.deepEqual({ status: refused.status, challenge: refused.headers['www-authenticate'] }, { status: 401, challenge: 'Bearer error="invalid_token"' })
-    assert.deepEqual(await failures(http), { missing: 0, invalid: 0, expired: 0, refused: 0, [reason]: 1 })
+    assert.deepEqual(await authFailures(http), { missing: 0, invalid: 0, expired: 0, refused: 0, [reason]: 1 })
   })
 }
 
@@ -262,7 +248,7 @@ test('WS_JWT_JWKS_URL: a key added at the endpoint is used without a restart; un
   assert.equal(jwks.fetches(), 3)
   // known keys still work during the cooldown
   await connect(t, url, bearer(signJwt({ sub: 'olga' }, { alg: 'RS256', key: rsa.privateKey, kid: 'key-1' })))
-  assert.deepEqual(await failures(http), { missing: 0, invalid: 5, expired: 0, refused: 0 })
+  assert.deepEqual(await authFailures(http), { missing: 0, invalid: 5, expired: 0, refused: 0 })
 })
 
 const badConfigurations: Array<[Record<string, string>, string]> = [

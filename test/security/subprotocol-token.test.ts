@@ -3,35 +3,21 @@ import type { IncomingMessage } from 'node:http'
 import { test } from 'node:test'
 import fastifyWebsocket from '@fastify/websocket'
 import Fastify from 'fastify'
-import Type from 'typebox'
 import WebSocket from 'ws'
 import wsServer from '../../src/index.js'
-import { defineMethod } from '../../src/methods/method.js'
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from '../../src/subprotocol.js'
 import { bearerProtocols, connectOffering } from '../helpers/bearer-protocol.js'
 import { spawnServer } from '../helpers/child.js'
 import { refusedUpgrade } from '../helpers/client.js'
 import { epochSeconds, signJwt } from '../helpers/jwt.js'
-import { fetchMetrics, metricValue, startServer } from '../helpers/server.js'
+import { startServer } from '../helpers/server.js'
+import { authFailures, whoami } from '../helpers/identity.js'
 
 const SECRET = 'a-hmac-key-of-at-least-32-characters!'
 const AUTH = { WS_AUTH_ENABLED: true, WS_BEARER_TOKENS: 'alpha-secret, beta-secret' }
 const TIMEOUT = { timeout: 30_000 }
 const carrier = (encoded: string) => BEARER_PROTOCOL_PREFIX + encoded
 const base64url = (text: string | Buffer) => Buffer.from(text).toString('base64url')
-
-const whoami = defineMethod({
-  name: 'test.whoami',
-  params: Type.Object({}),
-  handle (_params, { client }) {
-    return { identity: client.identity ?? null }
-  }
-})
-
-const failures = async (http: string) => {
-  const text = await fetchMetrics(http)
-  return Object.fromEntries(['missing', 'invalid', 'expired', 'refused'].map((reason) => [reason, metricValue(text, `ws_auth_failures_total{reason="${reason}"}`)]))
-}
 
 test('a static token offered as a bearer. protocol is accepted, and only ws-hub.v1 is echoed', TIMEOUT, async (t) => {
   const { url, http } = await startServer(t, AUTH, { methods: [whoami] })
@@ -44,7 +30,7 @@ test('a static token offered as a bearer. protocol is accepted, and only ws-hub.
   const reversed = await connectOffering(t, url, [token!, ours!])
   assert.equal(reversed.echoed, SUBPROTOCOL)
   assert.deepEqual(await reversed.client.call('test.whoami', {}), { jsonrpc: '2.0', id: 1, result: { identity: 'token-0' } })
-  assert.deepEqual(await failures(http), { missing: 0, invalid: 0, expired: 0, refused: 0 })
+  assert.deepEqual(await authFailures(http), { missing: 0, invalid: 0, expired: 0, refused: 0 })
 })
 
 test('a JWT offered as a bearer. protocol is accepted, its sub the identity', TIMEOUT, async (t) => {
@@ -71,7 +57,7 @@ for (const [name, protocols] of malformed) {
     const { url, http } = await startServer(t, AUTH)
     const refused = await refusedUpgrade(url, { headers: { 'sec-websocket-protocol': protocols.join(', ') } })
     assert.deepEqual({ status: refused.status, challenge: refused.headers['www-authenticate'] }, { status: 401, challenge: 'Bearer error="invalid_token"' })
-    assert.deepEqual(await failures(http), { missing: 0, invalid: 1, expired: 0, refused: 0 })
+    assert.deepEqual(await authFailures(http), { missing: 0, invalid: 1, expired: 0, refused: 0 })
   })
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setTimeout } from 'node:timers/promises'
 import {
   AckPolicy, ConsumerEvents, DeliverPolicy, DiscardPolicy, Empty, headers, nanos, RetentionPolicy, StorageType,
   type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type LastForMsgRequest, type MsgHdrs,
@@ -52,8 +53,12 @@ const EPOCH_HEADER = 'Hub-Epoch'
 const WRONG_LAST_SEQUENCE = 10071
 const STREAM_NAME_IN_USE = 10058
 const NO_MESSAGE_FOUND = 10037
-/** Appends of one channel from one instance run one after the other; these are tries against other instances. */
-const MAX_APPEND_TRIES = 25
+/**
+ * Appends of one channel from one instance run one after the other, so a lost try lost to another instance. Tries go
+ * on until the publish timeout: a count alone ran out on a loaded machine, where the instance that just won needs one
+ * round trip for its next append and the loser two. After the second loss a short random pause breaks the lockstep.
+ */
+const MAX_APPEND_PAUSE_MS = 20
 /** A read scans up to this many messages it does not need before it looks for its first one by bisection instead. */
 const SCAN_SLACK = 128
 /** Cached last positions; channel names come from clients, so the cache is bounded. */
@@ -258,7 +263,9 @@ export class NatsHistory implements HistoryStore {
 
   async #append (channel: string, data: Buffer): Promise<Position> {
     const subject = this.subjectOf(channel)
-    for (let tries = 0; tries < MAX_APPEND_TRIES; tries++) {
+    const started = performance.now()
+    let tries = 0
+    for (;;) {
       const { js } = this.#ready()
       const last = this.#last.get(channel) ?? await this.#newest(subject)
       const position = last === undefined ? { offset: 1, epoch: newEpoch() } : { offset: last.offset + 1, epoch: last.epoch }
@@ -275,8 +282,13 @@ export class NatsHistory implements HistoryStore {
         // another instance appended (or the subject expired): read the newest again
         this.#last.delete(channel)
       }
+      tries++
+      const elapsed = performance.now() - started
+      if (elapsed >= this.#options.timeoutMs) {
+        throw new Error(`lost the race for the next offset of channel ${channel} ${tries} times in ${Math.round(elapsed)} ms`)
+      }
+      if (tries >= 2) await setTimeout(Math.random() * Math.min(2 ** tries, MAX_APPEND_PAUSE_MS))
     }
-    throw new Error(`lost the race for the next offset of channel ${channel} ${MAX_APPEND_TRIES} times`)
   }
 
   async read (channel: string, policy: HistoryPolicy, query: HistoryQuery): Promise<HistoryPage> {

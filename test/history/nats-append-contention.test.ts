@@ -2,11 +2,13 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { connect, type NatsConnection } from 'nats'
 import { NatsHistory } from '../../src/pubsub/nats-history.js'
+import type { Logger } from '../../src/logger.js'
 import type { Envelope } from '../../src/pubsub/envelope.js'
+import { range } from '../helpers/follower.js'
 
 const STORES = 4
 const EACH = 200
-const silent = { trace () {}, debug () {}, info () {}, warn () {}, error () {}, fatal () {}, child () { return silent } } as any
+const silent: Logger = { error () {}, warn () {}, info () {}, debug () {} }
 
 // Four stores, each on its own connection, are four instances appending to one channel without pause: each try
 // that another store wins is a compare-and-set lost. A fixed count of 25 tries ran out here on an idle machine (10 to
@@ -14,11 +16,6 @@ const silent = { trace () {}, debug () {}, info () {}, warn () {}, error () {}, 
 test('four instances appending to one nats channel without pause: every append is acknowledged, offsets 1..800 once', { timeout: 60_000 }, async (t) => {
   const subject = `contend${process.pid}${Date.now()}`
   const connections: NatsConnection[] = []
-  t.after(async () => {
-    const manager = await connect({ servers: '127.0.0.1:4222' })
-    await (await manager.jetstreamManager()).streams.delete(`WSHUB_${subject}_HISTORY`).catch(() => {})
-    await manager.close()
-  })
   const stores = await Promise.all(Array.from({ length: STORES }, async () => {
     const connection = await connect({ servers: '127.0.0.1:4222' })
     connections.push(connection)
@@ -39,6 +36,7 @@ test('four instances appending to one nats channel without pause: every append i
   }))
   t.after(async () => {
     for (const store of stores) await store.close()
+    await (await connections[0]!.jetstreamManager()).streams.delete(stores[0]!.stream).catch(() => {})
     for (const connection of connections) await connection.close()
   })
 
@@ -55,5 +53,5 @@ test('four instances appending to one nats channel without pause: every append i
   assert.deepEqual(refused.slice(0, 3), [], `${refused.length} appends refused`)
   for (const mine of offsets) assert.deepEqual(mine, [...mine].sort((a, b) => a - b), 'one instance\'s appends keep their order')
   const all = offsets.flat().sort((a, b) => a - b)
-  assert.deepEqual(all, Array.from({ length: STORES * EACH }, (_, i) => i + 1))
+  assert.deepEqual(all, range(1, STORES * EACH))
 })
